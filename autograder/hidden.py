@@ -1,0 +1,43 @@
+"""The hidden tests: a student's function against the reference and numerical gradients.
+
+Called from the hidden part of each test cell of the solution notebooks, which is removed
+from what students receive.
+"""
+
+import numpy as np
+
+from .cases import hidden_cases
+from .coursetools.checks import CheckFailure, check
+
+# Tighter than the visible tests: an answer computed by finite differences fails here.
+RTOL, ATOL = 1e-8, 1e-12
+NUMERICAL_TOLERANCE = 1e-5
+
+
+def check_hidden(function, name):
+    """Run function on every hidden case of name; raise CheckFailure on the first failure."""
+    cases = hidden_cases(name)
+    for number, (args, expected, numerical) in enumerate(cases, start=1):
+        try:
+            check(function, args, expected, name=name, rtol=RTOL, atol=ATOL)
+        except CheckFailure as failure:
+            raise CheckFailure(f"hidden case {number} of {len(cases)}: {failure}") from None
+        if numerical is not None:
+            _agrees_with_numerical(function, name, args, expected, numerical, number)
+    return f"✓ {name}: all {len(cases)} hidden cases correct."
+
+
+def _agrees_with_numerical(function, name, args, expected, numerical, number):
+    """Compare with centred differences where they are trustworthy (away from ReLU kinks)."""
+    answer = function(*args.values())
+    if isinstance(expected, dict):
+        pairs = [(f"{name}[{k!r}]", answer[k], expected[k], numerical[k]) for k in numerical]
+    else:
+        pairs = [(name, answer, expected, numerical)]
+    for label, a, e, n in pairs:
+        error = np.abs(e - n) / np.maximum(1e-8, np.abs(e) + np.abs(n))
+        smooth = error < NUMERICAL_TOLERANCE
+        bad = np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n)) >= NUMERICAL_TOLERANCE
+        if np.any(bad & smooth):
+            raise CheckFailure(f"hidden case {number}: {label} disagrees with the numerical "
+                               "gradient.")

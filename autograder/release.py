@@ -1,0 +1,56 @@
+"""Build the students' release: case files, shipped helpers, then nbgrader generate_assignment.
+
+For each assignment in solutions/: link the student-side helpers (coursetools) beside the
+notebook, write cases.json (expected answers computed now by the reference), and run
+nbgrader's generate_assignment into notebooks/.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .cases import ASSIGNMENTS
+from .coursetools.casefile import CASES_FILE, save_cases
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSETOOLS = Path(__file__).resolve().parent / "coursetools"
+
+
+def venv_env():
+    """The environment with this interpreter's bin first on PATH (nbgrader runs alembic)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def link_coursetools(assignment_dir):
+    """Make assignment_dir/coursetools/ hold a relative link to every coursetools module."""
+    target = assignment_dir / "coursetools"
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        shutil.rmtree(target)
+    target.mkdir()
+    for module in sorted(COURSETOOLS.glob("*.py")):
+        (target / module.name).symlink_to(os.path.relpath(module, target))
+
+
+def prepare(root=ROOT):
+    """Write every assignment's cases.json and helper links in root/solutions."""
+    for name, cases in ASSIGNMENTS.items():
+        assignment_dir = root / "solutions" / name
+        if not assignment_dir.is_dir():
+            raise FileNotFoundError(f"{assignment_dir} is missing")
+        link_coursetools(assignment_dir)
+        save_cases(cases.visible(), assignment_dir / CASES_FILE)
+
+
+def release(root=ROOT, assignments=None):
+    """Prepare the sources and generate every assignment's student version into notebooks/."""
+    prepare(root)
+    for name in assignments or ASSIGNMENTS:
+        print(f"releasing {name} ...", flush=True)
+        subprocess.run(["nbgrader", "generate_assignment", name, "--force", "--log-level=WARN"],
+                       cwd=root, env=venv_env(), check=True)

@@ -1,0 +1,1 @@
+../../../autograder/coursetools/__init__.py
