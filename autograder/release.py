@@ -37,9 +37,10 @@ def link_coursetools(assignment_dir):
         (target / module.name).symlink_to(os.path.relpath(module, target))
 
 
-def prepare(root=ROOT):
-    """Write every assignment's cases.json and helper links in root/solutions."""
-    for name, cases in ASSIGNMENTS.items():
+def prepare(root=ROOT, assignments=None):
+    """Write the assignments' cases.json and helper links in root/solutions (default: all)."""
+    for name in assignments or ASSIGNMENTS:
+        cases = ASSIGNMENTS[name]
         assignment_dir = root / "solutions" / name
         if not assignment_dir.is_dir():
             raise FileNotFoundError(f"{assignment_dir} is missing")
@@ -49,7 +50,7 @@ def prepare(root=ROOT):
 
 def release(root=ROOT, assignments=None):
     """Prepare the sources and generate every assignment's student version into notebooks/."""
-    prepare(root)
+    prepare(root, assignments)
     for name in assignments or ASSIGNMENTS:
         print(f"releasing {name} ...", flush=True)
         subprocess.run(["nbgrader", "generate_assignment", name, "--force", "--log-level=WARN"],

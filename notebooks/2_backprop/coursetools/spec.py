@@ -24,6 +24,8 @@ OUTPUTS = {
     "dJ_dW": ("∂J/∂W", ("Dh", "Dx")),
     "dJ_db1": ("∂J/∂b1", ("Dh", "1")),
     "dJ_dx": ("∂J/∂x", ("Dx", "1")),
+    "dJ_dlogits": ("∂J/∂Θ", ("1", "Nc")),
+    "dWx_dx": ("∂(Wx)/∂x", ("Dh", "Dx")),
     "backward.U": ("∂J/∂U", ("Nc", "Dh")),
     "backward.b2": ("∂J/∂b2", ("Nc", "1")),
     "backward.W": ("∂J/∂W", ("Dh", "Dx")),
