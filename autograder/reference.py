@@ -18,7 +18,31 @@ A minibatch stores N examples as columns (X is (Dx, N)) and the loss is the mean
 
 import numpy as np
 
+from .coursetools.spec import dims_of
+
 PARAMS = ("W", "b1", "U", "b2")
+
+
+def validate(inputs, columns=None):
+    """Raise ValueError naming the first input that is not a finite 2-D float array of a
+    size consistent with the others; columns, if given, is the required number of columns
+    of the data arrays (1 for one example)."""
+    for name, value in inputs.items():
+        if isinstance(value, dict):
+            missing = [k for k in PARAMS if k not in value]
+            if missing:
+                raise ValueError(f"params is missing {', '.join(missing)}")
+            validate(value)
+            continue
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{name} must be a numpy array, got {type(value).__name__}")
+        if value.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (a column is (n, 1)), got shape {value.shape}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{name} contains NaN or inf")
+        if columns is not None and name in ("x", "y") and value.shape[1] != columns:
+            raise ValueError(f"{name} must have {columns} column(s), got shape {value.shape}")
+    dims_of(inputs)
 
 
 def relu(z):
@@ -49,6 +73,7 @@ def cross_entropy(y, theta):
 
 def forward(x, y, params):
     """J and the cache (x z h theta y_hat y) for one example x (Dx, 1), y one-hot (Nc, 1)."""
+    validate({"x": x, "y": y, "params": params}, columns=1)
     z = params["W"] @ x + params["b1"]
     h = relu(z)
     theta = params["U"] @ h + params["b2"]
@@ -106,6 +131,7 @@ def backward(cache, params):
 
 def forward_batch(X, Y, params):
     """Mean loss and cache (X Z H theta Y_hat Y) for N examples stored as columns."""
+    validate({"X": X, "Y": Y, "params": params})
     Z = params["W"] @ X + params["b1"]
     H = relu(Z)
     theta = params["U"] @ H + params["b2"]
