@@ -1,17 +1,115 @@
-"""The instructor's command line: `autograder <command>`; each command maps flags to a call."""
+"""The instructor's command line: `autograder <command>`. Each command maps flags to one call."""
 
 import argparse
+import os
+import sys
+from pathlib import Path
 
-from . import release
+from . import demo, release
+from . import report as class_report
+from .collect import CollectError, collect
+from .course import Course, venv_env
+from .export import export
+from .feedback import feedback
+from .grade import grade
+
+
+def _assignments(course, names):
+    unknown = [a for a in names if a not in course.assignments()]
+    if unknown:
+        raise SystemExit(f"unknown assignment(s) {', '.join(unknown)}; "
+                         f"the course has {', '.join(course.assignments())}")
+    return names or course.assignments()
+
+
+def _release(args):
+    release.release(assignments=args.assignments or None)
+
+
+def _collect(args):
+    course = Course(args.course)
+    try:
+        report = collect(course, args.assignment, args.source)
+    except CollectError as error:
+        raise SystemExit(f"collect: {error}") from None
+    print("\n".join(report.lines()))
+
+
+def _grade(args):
+    course = Course(args.course)
+    overrides = {"Execute.timeout": args.timeout} if args.timeout else None
+    for assignment in _assignments(course, args.assignments):
+        outcomes = grade(course, assignment, jobs=args.jobs, overrides=overrides)
+        counts = {}
+        for outcome in outcomes.values():
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        print(f"{assignment}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
+def _feedback(args):
+    course = Course(args.course)
+    for assignment in _assignments(course, args.assignments):
+        statuses = course.load_statuses(assignment)
+        graded = [s for s, o in statuses.items() if o["status"] in ("graded", "timed out")]
+        failures = feedback(course, assignment, graded)
+        print(f"{assignment}: feedback for {len(graded) - len(failures)} student(s) in "
+              f"{course.root / 'feedback'}")
+        for student, error in failures.items():
+            print(f"  {student}: feedback failed: {' '.join(error)}", file=sys.stderr)
+
+
+def _export(args):
+    course = Course(args.course)
+    rows = export(course, _assignments(course, args.assignments), args.output)
+    print(f"{len(rows)} row(s) written to {args.output}")
+
+
+def _report(args):
+    course = Course(args.course)
+    assignments = _assignments(course, args.assignments)
+    rows = export(course, assignments, course.grading_dir / "grades.csv")
+    for assignment in assignments:
+        class_report.build(course, assignment, rows, course.grading_dir)
+        print(f"{course.grading_dir / (assignment + '-report.html')}")
+
+
+def _demo(args):
+    demo.run(args.dir, jobs=args.jobs, timeout=args.timeout)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    release_cmd = commands.add_parser("release", help="build the students' notebooks/ from solutions/")
-    release_cmd.add_argument("assignments", nargs="*", help="default: every assignment")
-    release_cmd.set_defaults(run=lambda a: release.release(assignments=a.assignments or None))
+    def command(name, run, help, course=True, assignments=True):
+        sub = commands.add_parser(name, help=help, description=help)
+        if course:
+            sub.add_argument("--course", default=".", type=Path,
+                             help="the course directory (default: here)")
+        if assignments:
+            sub.add_argument("assignments", nargs="*", help="default: every assignment")
+        sub.set_defaults(run=run)
+        return sub
+
+    command("release", _release, "build the students' notebooks/ from solutions/", course=False)
+    sub = command("collect", _collect, "copy submissions (a folder of student folders or an "
+                  "LMS zip) into submitted/", assignments=False)
+    sub.add_argument("assignment")
+    sub.add_argument("source", type=Path)
+    sub = command("grade", _grade, "autograde every submission, in parallel")
+    sub.add_argument("-j", "--jobs", type=int, help="worker processes (default: cores)")
+    sub.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config)")
+    command("feedback", _feedback, "write each graded student's HTML feedback")
+    sub = command("export", _export, "write the grades CSV: every student, every assignment")
+    sub.add_argument("-o", "--output", default="grades.csv", type=Path)
+    command("report", _report, "write the class report (HTML with plots)")
+    sub = command("demo", _demo, "the whole cycle on a sample class", course=False,
+                  assignments=False)
+    sub.add_argument("--dir", default="demo", type=Path, help="where to build it (default: demo)")
+    sub.add_argument("-j", "--jobs", type=int, help="worker processes (default: cores)")
+    sub.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config)")
 
     args = parser.parse_args(argv)
-    return args.run(args) or 0
+    os.environ["PATH"] = venv_env()["PATH"]  # nbgrader runs `alembic` from this venv
+    args.run(args)
+    return 0

@@ -8,21 +8,14 @@ nbgrader's generate_assignment into notebooks/.
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from .cases import ASSIGNMENTS
+from .course import venv_env
 from .coursetools.casefile import CASES_FILE, save_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSETOOLS = Path(__file__).resolve().parent / "coursetools"
-
-
-def venv_env():
-    """The environment with this interpreter's bin first on PATH (nbgrader runs alembic)."""
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
 
 
 def link_coursetools(assignment_dir):

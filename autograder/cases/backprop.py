@@ -2,10 +2,10 @@
 
 from functools import partial
 
-import numpy as np
-
 from .. import reference as R
+from ..coursetools.checks import CheckFailure
 from ..coursetools.numgrad import numerical_gradient
+from ..coursetools.spec import OUTPUTS, VARIABLE_SHAPES, expected_shape, shape_in_symbols
 from .network import network, network_with_kink, network_with_large_logits
 
 VISIBLE_SIZES = {"Dx": 4, "Dh": 5, "Nc": 3}
@@ -50,8 +50,14 @@ NUMERICAL_OF = {"dJ_dtheta": "theta", "dJ_dU": "U", "dJ_db2": "b2", "dJ_dz": "z"
 
 
 def visible():
-    """The cases shipped to students: one small network with distinct Dx, Dh, Nc."""
-    return cases_of(*network(**VISIBLE_SIZES, seed=1))
+    """The cases shipped to students: one small network with distinct Dx, Dh, Nc.
+
+    Seed 4 makes the upstream row δ1 U take both signs on both the active and the inactive
+    hidden units, so that a mask taken from the wrong quantity cannot pass by chance.
+    """
+    cases = cases_of(*network(**VISIBLE_SIZES, seed=4))
+    cases["shapes"] = (dict(VISIBLE_SIZES), true_shapes(**VISIBLE_SIZES))
+    return cases
 
 
 def hidden_problems():
@@ -81,3 +87,54 @@ def _hidden(name):
 
 
 HIDDEN = {name: partial(_hidden, name) for name in FUNCTIONS}
+
+
+# The shape exercise: shapes(Dx, Dh, Nc) returns {quantity: shape tuple}.
+SHAPE_QUANTITIES = ("x", "z", "h", "theta", "y_hat", "delta1", "delta2",
+                    "dJ_dU", "dJ_db2", "dJ_dz", "dJ_dW", "dJ_db1", "dJ_dx")
+HIDDEN_SHAPE_SIZES = ({"Dx": 7, "Dh": 9, "Nc": 6}, {"Dx": 2, "Dh": 11, "Nc": 5},
+                      {"Dx": 13, "Dh": 3, "Nc": 8})
+SHAPE_HINTS = {
+    "x": "x is the input: a column, one entry per input feature.",
+    "z": "z has one entry per hidden unit, stored as a column.",
+    "h": "h = ReLU(z) has z's shape (the original's Dx here is a typo).",
+    "theta": "Θ has one entry per class, stored as a column.",
+    "y_hat": "ŷ = softmax(Θ) has Θ's shape.",
+    "delta1": "δ1 = ∂J/∂Θ is a row vector (Jacobian layout: one row for the scalar J).",
+    "delta2": "δ2 = ∂J/∂z is a row vector, one entry per hidden unit.",
+    "dJ_dU": "a gradient has the shape of its variable: ∂J/∂U is shaped like U.",
+    "dJ_db2": "a gradient has the shape of its variable: b2 is a column.",
+    "dJ_dz": "∂J/∂z is δ2, a row vector.",
+    "dJ_dW": "a gradient has the shape of its variable: ∂J/∂W is shaped like W.",
+    "dJ_db1": "a gradient has the shape of its variable: b1 is a column.",
+    "dJ_dx": "a gradient has the shape of its variable: x is a column.",
+}
+
+
+def _shape_symbols(name):
+    return OUTPUTS[name][1] if name in OUTPUTS else VARIABLE_SHAPES[name]
+
+
+def true_shapes(Dx, Dh, Nc):
+    """{quantity: shape tuple} of every quantity of the shape exercise, from the spec."""
+    dims = {"Dx": Dx, "Dh": Dh, "Nc": Nc}
+    return {name: expected_shape(_shape_symbols(name), dims) for name in SHAPE_QUANTITIES}
+
+
+def check_shapes(shapes, sizes=HIDDEN_SHAPE_SIZES):
+    """Check a student's shapes(Dx, Dh, Nc) at every size; raise CheckFailure naming the
+    first wrong quantity with a hint; return a one-line success message."""
+    for dims in sizes:
+        call = f"shapes({', '.join(f'{k}={v}' for k, v in dims.items())})"
+        answer = shapes(**dims)
+        if not isinstance(answer, dict):
+            raise CheckFailure(f"{call} must return a dict, got {type(answer).__name__}.")
+        for name, want in true_shapes(**dims).items():
+            if name not in answer:
+                raise CheckFailure(f"{call} has no entry {name!r}.")
+            got = answer[name]
+            if not isinstance(got, (tuple, list)) or tuple(got) != want:
+                raise CheckFailure(
+                    f"{call}[{name!r}] is {got!r} but should be "
+                    f"{shape_in_symbols(_shape_symbols(name), dims)}: {SHAPE_HINTS[name]}")
+    return f"✓ shapes: all {len(SHAPE_QUANTITIES)} shapes correct at {len(sizes)} hidden sizes."

@@ -3,9 +3,10 @@
 This package imports only numpy and itself, so the course ships it beside each assignment.
 """
 
+from .casefile import load_case
 from .checks import CheckFailure, check
 from .mistakes import MISTAKES, diagnose
 from .numgrad import gradient_check, numerical_gradient, relative_error
 
-__all__ = ["CheckFailure", "check", "MISTAKES", "diagnose", "gradient_check",
+__all__ = ["MISTAKES", "CheckFailure", "check", "diagnose", "gradient_check", "load_case",
            "numerical_gradient", "relative_error"]

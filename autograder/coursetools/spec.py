@@ -12,6 +12,7 @@ VARIABLE_SHAPES = {
     "y_hat": ("Nc", "1"), "y": ("Nc", "1"),
     "W": ("Dh", "Dx"), "b1": ("Dh", "1"), "U": ("Nc", "Dh"), "b2": ("Nc", "1"),
     "delta1": ("1", "Nc"), "delta2": ("1", "Dh"),
+    "fprime_z": ("Dh", "1"),  # the warm-up's f′(z), a column as long as the hidden layer
     "X": ("Dx", "N"), "Z": ("Dh", "N"), "H": ("Dh", "N"), "Y_hat": ("Nc", "N"), "Y": ("Nc", "N"),
 }
 
@@ -26,6 +27,7 @@ OUTPUTS = {
     "dJ_dx": ("∂J/∂x", ("Dx", "1")),
     "dJ_dlogits": ("∂J/∂Θ", ("1", "Nc")),
     "dWx_dx": ("∂(Wx)/∂x", ("Dh", "Dx")),
+    "elementwise_backprop": ("δ diag(f′(z))", ("1", "Dh")),
     "backward.U": ("∂J/∂U", ("Nc", "Dh")),
     "backward.b2": ("∂J/∂b2", ("Nc", "1")),
     "backward.W": ("∂J/∂W", ("Dh", "Dx")),
@@ -36,6 +38,7 @@ OUTPUTS = {
     "backward_batch.W": ("∂J/∂W", ("Dh", "Dx")),
     "backward_batch.b1": ("∂J/∂b1", ("Dh", "1")),
     "backward_batch.X": ("∂J/∂X", ("Dx", "N")),
+    "forward_batch.theta": ("Θ", ("Nc", "N")),  # theta is (Nc, 1) for one example
 }
 
 

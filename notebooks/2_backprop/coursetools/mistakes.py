@@ -7,8 +7,8 @@ dict of extra fields for the message. The first matching entry wins, so specific
 come before generic ones. Adding a mistake is adding an entry to MISTAKES.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -140,7 +140,69 @@ def _bias_not_summed(case):
                and close(a.sum(axis=1, keepdims=True), e))
 
 
+def _softmax_wrong_axis(case):
+    """Normalised along the rows, or over the whole array, instead of down each column."""
+    t = case.args["theta"]
+    rows = np.exp(t - t.max(axis=1, keepdims=True))
+    whole = np.exp(t - t.max())
+    candidates = (rows / rows.sum(axis=1, keepdims=True), whole / whole.sum())
+    return _is(any(close(case.answer, c) and not close(case.expected, c) for c in candidates))
+
+
+def _relu_prime_one_at_zero(case):
+    z = case.args["z"]
+    return _is(np.any(z == 0) and close(case.answer, (z >= 0).astype(float)))
+
+
+def _nonfinite_denominator(case):
+    return _is(not np.all(np.isfinite(case.answer)) and np.all(np.isfinite(case.expected)))
+
+
+def _differences(case, h, one_sided):
+    """Numerical differences of case.args["f"] at case.args["x"]: (forward, backward) or centred."""
+    f, x = case.args["f"], case.args["x"]
+    f0 = float(f())
+    forward, backward, centred = (np.zeros_like(x) for _ in range(3))
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + h
+        f_plus = float(f())
+        x[index] = old - h
+        f_minus = float(f())
+        x[index] = old
+        forward[index], backward[index] = (f_plus - f0) / h, (f0 - f_minus) / h
+        centred[index] = (f_plus - f_minus) / (2 * h)
+    return (forward, backward) if one_sided else (centred,)
+
+
+def _x_not_restored(case):
+    return _is(not np.allclose(case.args["x"], case.args["x_before"], rtol=1e-12, atol=1e-12))
+
+
+def _perturbed_a_copy(case):
+    return _is(np.shape(case.answer) == np.shape(case.expected) and np.any(case.expected)
+               and not np.any(case.answer))
+
+
+def _one_sided(case):
+    return _is(any(close(case.answer, d) for d in _differences(case, case.args["h"], True)))
+
+
+def _ignored_h(case):
+    h = case.args["h"]
+    if h != 1e-5 and close(case.answer, _differences(case, 1e-5, False)[0]):
+        return {"h": h}
+    return None
+
+
+def _stepped_up(case):
+    """sgd_step added the gradient: the answer is as far above params as expected is below."""
+    params = case.args["params"][case.function.rsplit(".", 1)[-1]]
+    return _is(not close(case.expected, params) and close(case.answer, 2 * params - case.expected))
+
+
 BATCH_GRADIENTS = tuple(f"backward_batch.{k}" for k in ("U", "b2", "W", "b1", "X"))
+SGD_STEPS = tuple(f"sgd_step.{k}" for k in ("W", "b1", "U", "b2"))
 SOFTMAX_USERS = ("softmax", "cross_entropy", "forward", "forward.J", "forward.y_hat",
                  "forward_batch", "forward_batch.J", "forward_batch.Y_hat", "dJ_dlogits")
 
@@ -163,7 +225,8 @@ MISTAKES = [
             "elsewhere, not the value of h."),
     Mistake("mask from the wrong quantity", ("dJ_dz",), _mask_zeroes_active_units,
             "{symbol} is zero for some units with h > 0: the mask is taken from the wrong "
-            "quantity. It is sgn(h) (equivalently z > 0), not the sign of the upstream gradient."),
+            "quantity or inverted. It is sgn(h), 1 where z > 0, not the sign of the upstream "
+            "gradient."),
     Mistake("mask on the wrong side", ("dJ_dz",), _mask_broadcast,
             "{symbol} came out {got_shape}: a (1, Dh) row times a (Dh, 1) column broadcasts to a "
             "matrix. Transpose the mask sgn(h) to a row before the elementwise product."),
@@ -174,6 +237,37 @@ MISTAKES = [
     Mistake("sum instead of mean", BATCH_GRADIENTS, _sum_instead_of_mean,
             "{symbol} is N times too large: the loss is the mean over the N examples, so its "
             "gradient is the mean of the per-example gradients, not their sum."),
+    Mistake("stepped along the gradient", SGD_STEPS, _stepped_up,
+            "{symbol} moved along the gradient, which increases the loss: gradient descent "
+            "subtracts learning_rate times the gradient."),
+    Mistake("softmax over the wrong axis", ("softmax",), _softmax_wrong_axis,
+            "{symbol} is normalised along the wrong axis: each column of Θ is one example, so "
+            "exponentiate and divide by the sum down each column (axis=0, keepdims=True); "
+            "every column of the result sums to 1."),
+    Mistake("ReLU′(0) = 1", ("relu_prime",), _relu_prime_one_at_zero,
+            "{symbol} is 1 where z = 0: the course defines ReLU′(0) = 0 (sgn(h), 1 only where "
+            "z > 0). Use a strict inequality."),
+    Mistake("no floor in the denominator", ("relative_error",), _nonfinite_denominator,
+            "{symbol} is not finite: where a and b are both 0 the ratio is 0/0. Divide by "
+            "max(1e-8, |a| + |b|), not by |a| + |b|."),
+    Mistake("x not restored", ("numerical_gradient",), _x_not_restored,
+            "after the call x is not what it was: save each entry before perturbing it and "
+            "put the saved value back, so that the next entry (and the caller) sees the "
+            "original x."),
+    Mistake("perturbed a copy of x", ("numerical_gradient",), _perturbed_a_copy,
+            "{symbol} is all zeros: f() reads x itself, so perturbing a copy of x changes "
+            "nothing. Perturb x in place (x[index] = old + h), call f(), then restore it."),
+    Mistake("one-sided difference", ("numerical_gradient",), _one_sided,
+            "{symbol} matches a one-sided difference (f(x + h) − f(x)) / h: its error is of "
+            "order h, about a million times larger than the centred difference's h² at "
+            "h = 1e-5. Use (f(x + h e_i) − f(x − h e_i)) / 2h."),
+    Mistake("ignored h", ("numerical_gradient",), _ignored_h,
+            "{symbol} matches a centred difference with h = 1e-5 although h = {h} was passed: "
+            "use the argument h, not a constant."),
+    Mistake("column times row broadcast", ("elementwise_backprop",), _mask_broadcast,
+            "{symbol} came out {got_shape}: the row δ (1, n) times the column f′(z) (n, 1) "
+            "broadcasts to an n × n matrix. Transpose f′(z) to a row before the elementwise "
+            "product."),
     Mistake("transposed", (), _transposed,
             "{symbol} comes out transposed {got_shape}. A gradient has the shape of its "
             "variable: swap the order of the two factors (and transpose each)."),

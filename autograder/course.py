@@ -1,0 +1,103 @@
+"""The course directory: one object that owns every path and the nbgrader configuration."""
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config.loader import PyFileConfigLoader
+
+NOTEBOOKS = {"1_warmup": "warmup", "2_backprop": "backprop", "3_minibatch": "minibatch"}
+SQLITE_TIMEOUT = 120  # seconds a writer waits for the gradebook lock
+
+
+def venv_env():
+    """os.environ with this interpreter's bin first on PATH (nbgrader runs `alembic`)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@dataclass
+class Course:
+    """An nbgrader course directory (the repository root, or a copy such as the demo's)."""
+
+    root: Path
+
+    def __post_init__(self):
+        self.root = Path(self.root).resolve()
+        if not (self.root / "nbgrader_config.py").exists():
+            raise FileNotFoundError(f"{self.root} is not a course directory: "
+                                    "no nbgrader_config.py there")
+
+    @property
+    def gradebook(self):
+        return self.root / "gradebook.db"
+
+    @property
+    def db_url(self):
+        return f"sqlite:///{self.gradebook}?timeout={SQLITE_TIMEOUT}"
+
+    def source(self, assignment):
+        return self.root / "solutions" / assignment
+
+    def release(self, assignment):
+        return self.root / "notebooks" / assignment
+
+    def submitted(self, student, assignment):
+        return self.root / "submitted" / student / assignment
+
+    def autograded(self, student, assignment):
+        return self.root / "autograded" / student / assignment
+
+    def feedback(self, student, assignment):
+        return self.root / "feedback" / student / assignment
+
+    @property
+    def grading_dir(self):
+        """Where this package keeps what nbgrader has no place for: statuses, the report."""
+        return self.root / "grading"
+
+    def status_file(self, assignment):
+        return self.grading_dir / f"{assignment}-status.json"
+
+    def notebook_name(self, assignment):
+        return NOTEBOOKS[assignment]
+
+    def assignments(self):
+        return [a for a in NOTEBOOKS if self.source(a).is_dir()]
+
+    def submitted_students(self, assignment=None):
+        folder = self.root / "submitted"
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir()
+                      if p.is_dir() and (assignment is None or (p / assignment).is_dir()))
+
+    def config(self, **overrides):
+        """The course's nbgrader_config.py, with the gradebook's lock timeout and overrides."""
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        config.CourseDirectory.root = str(self.root)
+        config.CourseDirectory.db_url = self.db_url
+        for dotted, value in overrides.items():
+            section, name = dotted.split(".")
+            config[section][name] = value
+        return config
+
+    def api(self, **overrides):
+        """An in-process NbGraderAPI on this course (pays nbgrader's start-up once)."""
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        config = self.config(**overrides)
+        return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+    def load_statuses(self, assignment):
+        path = self.status_file(assignment)
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def save_statuses(self, assignment, statuses):
+        self.grading_dir.mkdir(exist_ok=True)
+        text = json.dumps(dict(sorted(statuses.items())), indent=1, ensure_ascii=False)
+        self.status_file(assignment).write_text(text + "\n", encoding="utf-8")

@@ -1,0 +1,88 @@
+"""Export grades: one CSV row per student and assignment, for every student of the roster.
+
+The roster is every student in the gradebook, every student with a submission and every
+student the grading saw. A student whose submission could not be graded, or who submitted
+nothing, still gets a row: zero points and a status saying why.
+"""
+
+import csv
+import warnings
+
+import nbformat
+
+from .grade import GRADED, NOT_SUBMITTED, TIMED_OUT
+
+SCORED = (GRADED, TIMED_OUT)
+
+
+def grade_ids(course, assignment):
+    """The graded cells' ids of the assignment, in notebook order."""
+    path = course.source(assignment) / f"{course.notebook_name(assignment)}.ipynb"
+    cells = nbformat.read(path, as_version=4).cells
+    return [c.metadata["nbgrader"]["grade_id"] for c in cells
+            if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def rows(course, assignments):
+    """The export's rows (dicts), sorted by assignment then student."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    result = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Gradebook(course.db_url) as gradebook:
+            roster = {s.id for s in gradebook.students}
+            for assignment in assignments:
+                statuses = course.load_statuses(assignment)
+                students = sorted(roster | set(statuses)
+                                  | set(course.submitted_students(assignment)))
+                ids = grade_ids(course, assignment)
+                for student in students:
+                    status = statuses.get(student, {}).get("status", NOT_SUBMITTED)
+                    detail = statuses.get(student, {}).get("detail", "")
+                    scores = {}
+                    if status in SCORED:
+                        try:
+                            notebook = gradebook.find_submission_notebook(
+                                course.notebook_name(assignment), assignment, student)
+                            scores = {g.name: (g.score, g.max_score) for g in notebook.grades}
+                        except MissingEntry:
+                            status, detail = "autograde failed", "no grades in the gradebook"
+                    result.append(_row(course, assignment, student, status, detail, ids, scores,
+                                       gradebook))
+    return result
+
+
+def _row(course, assignment, student, status, detail, ids, scores, gradebook):
+    max_points = {c.name: c.max_score for c in gradebook.find_notebook(
+        course.notebook_name(assignment), assignment).grade_cells}
+    row = {"student": student, "assignment": assignment, "status": status}
+    awaiting = 0.0
+    for grade_id in ids:
+        score, _ = scores.get(grade_id, (0.0, None))
+        if score is None:  # a written answer not graded by hand yet
+            awaiting += max_points[grade_id]
+        row[grade_id] = "" if score is None else _number(score)
+    row["total"] = _number(sum(s for s, _ in scores.values() if s is not None))
+    row["max_total"] = _number(sum(max_points.values()))
+    row["awaiting_manual_grading"] = _number(awaiting)
+    row["detail"] = detail
+    return row
+
+
+def _number(value):
+    return f"{float(value):g}"
+
+
+def export(course, assignments, path):
+    """Write the CSV of every assignment to path; return its rows."""
+    table = rows(course, assignments)
+    columns = ["student", "assignment", "status"]
+    for assignment in assignments:
+        columns += [g for g in grade_ids(course, assignment) if g not in columns]
+    columns += ["total", "max_total", "awaiting_manual_grading", "detail"]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns, restval="")
+        writer.writeheader()
+        writer.writerows(table)
+    return table

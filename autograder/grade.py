@@ -1,0 +1,129 @@
+"""Autograde a whole class with nbgrader, in parallel worker processes.
+
+Each worker starts nbgrader once and autogrades its share of the submissions in-process, so
+nbgrader's start-up is paid once per worker, not once per student. Every submission gets a
+status (graded, timed out, broken submission, missing notebook, autograde failed); a broken
+submission never stops the rest of the class. Workers share the SQLite gradebook, whose lock
+they wait for (Course.db_url sets the timeout), so no grade is lost to contention.
+"""
+
+import json
+import os
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+
+import nbformat
+from tqdm import tqdm
+
+from .course import Course
+
+GRADED, TIMED_OUT = "graded", "timed out"
+BROKEN, MISSING, FAILED = "broken submission", "missing notebook", "autograde failed"
+NOT_SUBMITTED = "not submitted"
+
+
+@dataclass
+class Outcome:
+    """What happened to one student's submission."""
+
+    student: str
+    status: str
+    detail: str = ""
+    seconds: float = 0.0
+
+
+def grade(course, assignment, students=None, jobs=None, overrides=None, progress=True):
+    """Autograde the assignment for the students (default: every submission); return outcomes.
+
+    jobs: worker processes (default: the number of cores). overrides: nbgrader settings such
+    as {"Execute.timeout": 10}. Statuses are saved in the course's grading folder.
+    """
+    students = sorted(students or course.submitted_students(assignment))
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(students) or 1))
+    outcomes = {}
+    bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="submission",
+               disable=not progress)
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
+                             initargs=(str(course.root), overrides or {})) as pool:
+        futures = [pool.submit(_grade_one, assignment, s) for s in students]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes[outcome.student] = outcome
+            bar.update()
+            if outcome.status != GRADED:
+                bar.write(f"{outcome.student}: {outcome.status} — {outcome.detail}")
+    bar.close()
+    statuses = course.load_statuses(assignment)
+    statuses.update({s: asdict(o) for s, o in outcomes.items()})
+    course.save_statuses(assignment, statuses)
+    return dict(sorted(outcomes.items()))
+
+
+_worker = {}
+
+
+def _start_worker(root, overrides):
+    warnings.simplefilter("ignore")
+    course = Course(root)
+    _worker["course"] = course
+    _worker["api"] = course.api(**overrides)
+
+
+def _grade_one(assignment, student):
+    """Autograde one submission in this worker; never raises."""
+    course, api = _worker["course"], _worker["api"]
+    started = time.perf_counter()
+    outcome = _precheck(course, assignment, student)
+    if outcome is None:
+        try:
+            result = api.autograde(assignment, student, force=True, create=True)
+        except Exception as error:  # nbgrader itself failed on this submission
+            result = {"success": False, "error": f"{type(error).__name__}: {error}"}
+        outcome = _outcome_of(course, assignment, student, result)
+    outcome.seconds = round(time.perf_counter() - started, 3)
+    return outcome
+
+
+def _precheck(course, assignment, student):
+    """An Outcome for a submission nbgrader cannot grade, or None when it can."""
+    folder = course.submitted(student, assignment)
+    path = folder / f"{course.notebook_name(assignment)}.ipynb"
+    if not path.exists():
+        found = sorted(p.name for p in folder.glob("*.ipynb"))
+        return Outcome(student, MISSING, f"{path.name} not found in {folder}"
+                       + (f" (found {', '.join(found)})" if found else " (no notebook)"))
+    try:
+        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        nbformat.validate(notebook)
+    except (json.JSONDecodeError, nbformat.ValidationError, UnicodeDecodeError) as error:
+        first_line = str(error).strip().splitlines()[0]
+        return Outcome(student, BROKEN, f"{path} is not a valid notebook: {first_line}")
+    except Exception as error:
+        return Outcome(student, BROKEN, f"{path} cannot be read: {type(error).__name__}: {error}")
+    return None
+
+
+def _outcome_of(course, assignment, student, result):
+    if not result.get("success"):
+        error = (result.get("error") or result.get("log") or "unknown error").strip()
+        return Outcome(student, FAILED, error.splitlines()[-1][:300])
+    path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
+    timed_out = _timed_out_cells(path)
+    if timed_out:
+        return Outcome(student, TIMED_OUT, f"cells stopped at the time limit: {', '.join(timed_out)}")
+    return Outcome(student, GRADED)
+
+
+def _timed_out_cells(path):
+    """grade_ids (or indices) of the cells of an autograded notebook that hit the time limit."""
+    notebook = nbformat.read(path, as_version=4)
+    cells = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and "Timeout" in output.get("ename", ""):
+                cells.append(cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {index}"))
+                break
+    return cells

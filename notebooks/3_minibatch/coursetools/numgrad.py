@@ -1,0 +1,125 @@
+"""Numerical gradients by centred differences, the relative error, and a gradient check."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+H = 1e-5
+
+
+def _require_float_array(x, what):
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{what} must be a numpy array, got {type(x).__name__}")
+    if x.dtype != np.float64:
+        raise TypeError(f"{what} must be a float64 array (the perturbation is in place), got {x.dtype}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what} contains NaN or inf")
+
+
+def numerical_gradient(f, x, h=H):
+    """dF/dx by centred differences, (F(x + h e_i) - F(x - h e_i)) / 2h for every entry i.
+
+    f() is a scalar function that reads x; x (any shape, float64) is perturbed in place
+    one entry at a time and every entry is restored. Returns an array of x's shape.
+    """
+    _require_float_array(x, "x")
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + h
+        f_plus = float(f())
+        x[index] = old - h
+        f_minus = float(f())
+        x[index] = old
+        grad[index] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def relative_error(a, b):
+    """max over entries of |a - b| / max(1e-8, |a| + |b|); 0 where both are 0."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"relative_error needs equal shapes, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+@dataclass
+class VariableCheck:
+    """The check of one variable: max relative error, its worst entry, skipped kink entries."""
+
+    name: str
+    max_error: float
+    worst_index: tuple
+    analytic: float
+    numerical: float
+    skipped: list = field(default_factory=list)
+
+
+@dataclass
+class GradientCheck:
+    """A gradient check of several variables; str() gives a readable table."""
+
+    variables: list
+    tolerance: float
+
+    @property
+    def passed(self):
+        return all(v.max_error <= self.tolerance for v in self.variables)
+
+    def __str__(self):
+        lines = [f"{'variable':<10}{'max rel. error':>16}  worst entry (analytic vs numerical)"]
+        for v in self.variables:
+            mark = "ok" if v.max_error <= self.tolerance else "FAIL"
+            lines.append(
+                f"{v.name:<10}{v.max_error:>16.2e}  {v.worst_index} "
+                f"({v.analytic:.6g} vs {v.numerical:.6g})  {mark}"
+            )
+            if v.skipped:
+                lines.append(f"{'':<10}skipped {len(v.skipped)} entries next to a ReLU kink: "
+                             f"{v.skipped[:5]}{' ...' if len(v.skipped) > 5 else ''}")
+        lines.append(f"{'passed' if self.passed else 'FAILED'} (tolerance {self.tolerance:.0e})")
+        return "\n".join(lines)
+
+
+def gradient_check(loss, variables, analytic, kinks=None, h=H, tolerance=1e-6):
+    """Compare analytic gradients with centred differences of loss(), variable by variable.
+
+    loss() reads the arrays in `variables` (name -> array, perturbed in place and restored);
+    analytic maps the same names to gradients of the same shapes. kinks(), if given, returns
+    the pre-activations z: an entry whose perturbation by +-h moves any of them across 0 is
+    skipped (the centred difference straddles the ReLU kink there) and listed as skipped.
+    A difference below the round-off of the centred difference itself, about eps |J| / h,
+    counts as no error: tiny gradient entries of a large loss cannot be checked closer.
+    """
+    round_off = 100 * np.finfo(float).eps * max(1.0, abs(float(loss()))) / h
+    results = []
+    for name, x in variables.items():
+        _require_float_array(x, name)
+        grad = np.asarray(analytic[name], dtype=float)
+        if grad.shape != x.shape:
+            raise ValueError(f"analytic gradient of {name} has shape {grad.shape}, "
+                             f"expected {x.shape}")
+        numerical = np.zeros_like(x)
+        errors = np.zeros_like(x)
+        skipped = []
+        for index in np.ndindex(x.shape):
+            old = x[index]
+            x[index] = old + h
+            f_plus, z_plus = float(loss()), kinks() if kinks else None
+            x[index] = old - h
+            f_minus, z_minus = float(loss()), kinks() if kinks else None
+            x[index] = old
+            if kinks is not None and np.any((z_plus > 0) != (z_minus > 0)):
+                skipped.append(index)
+                continue
+            numerical[index] = (f_plus - f_minus) / (2 * h)
+            if abs(grad[index] - numerical[index]) > round_off:
+                errors[index] = relative_error(grad[index], numerical[index])
+        worst = np.unravel_index(np.argmax(errors), x.shape) if x.size else ()
+        worst = tuple(int(i) for i in worst)
+        results.append(VariableCheck(name, float(errors.max(initial=0.0)), worst,
+                                     float(grad[worst]) if x.size else 0.0,
+                                     float(numerical[worst]) if x.size else 0.0, skipped))
+    return GradientCheck(results, tolerance)
