@@ -53,12 +53,15 @@ def collect(course, assignment, source):
             report.skipped.append((raw_id, "no usable student id in the name"))
             continue
         notes = [f"student id {raw_id!r} stored as {sid!r}"] if sid != raw_id else []
-        chosen = _choose(files, notebook, notes, report)
-        if chosen is None:
+        target = course.submitted(sid, assignment) / notebook
+        chosen = _choose(files, notebook, notes)
+        if chosen is None:  # still a submission: grading reports it as missing its notebook
+            target.parent.mkdir(parents=True, exist_ok=True)
+            report.skipped.append((", ".join(n for n, _ in files) or f"{raw_id}/ (empty)",
+                                   f"{sid}: " + "; ".join(notes)))
             continue
         name, read = chosen
         content = read()
-        target = course.submitted(sid, assignment) / notebook
         if target.exists() and target.read_bytes() == content:
             notes.append("unchanged since the last collection")
         else:
@@ -70,8 +73,8 @@ def collect(course, assignment, source):
     return report
 
 
-def _choose(files, notebook, notes, report):
-    """The (name, reader) of the student's notebook among their files, or None (reported)."""
+def _choose(files, notebook, notes):
+    """The (name, reader) of the student's notebook among their files, or None (said in notes)."""
     notebooks = [(n, r) for n, r in files if n.lower().endswith(".ipynb")]
     extra = [n for n, _ in files if not n.lower().endswith(".ipynb")]
     if extra:
@@ -84,8 +87,7 @@ def _choose(files, notebook, notes, report):
         notes.append(f"notebook {PurePosixPath(notebooks[0][0]).name!r} taken as {notebook}")
         return notebooks[0]
     names = ", ".join(sorted(n for n, _ in notebooks)) or "no notebook"
-    report.skipped.append((", ".join(n for n, _ in files) or "(empty folder)",
-                           f"expected {notebook}, found {names}"))
+    notes.append(f"expected {notebook}, found {names}")
     return None
 
 

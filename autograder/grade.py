@@ -113,7 +113,8 @@ def _outcome_of(course, assignment, student, result):
     path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
     timed_out = _timed_out_cells(path)
     if timed_out:
-        return Outcome(student, TIMED_OUT, f"cells stopped at the time limit: {', '.join(timed_out)}")
+        return Outcome(student, TIMED_OUT,
+                       f"cells stopped at the time limit: {', '.join(timed_out)}")
     return Outcome(student, GRADED)
 
 

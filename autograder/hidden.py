@@ -16,6 +16,7 @@ NUMERICAL_TOLERANCE = 1e-5
 
 def check_hidden(function, name):
     """Run function on every hidden case of name; raise CheckFailure on the first failure."""
+    __tracebackhide__ = True
     cases = hidden_cases(name)
     for number, (args, expected, numerical) in enumerate(cases, start=1):
         try:

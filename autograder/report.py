@@ -29,7 +29,8 @@ def diagnosed_mistakes(course, assignment, students):
             continue
         for cell in nbformat.read(path, as_version=4).cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            text = "\n".join(o.get("evalue", "") + o.get("text", "") for o in cell.get("outputs", []))
+            text = "\n".join(o.get("evalue", "") + o.get("text", "")
+                             for o in cell.get("outputs", []))
             for name in dict.fromkeys(MISTAKE.findall(text)):
                 found[(grade_id, name)].append(student)
     return dict(found)

@@ -23,7 +23,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager, suppress
@@ -232,10 +231,8 @@ def _stop(proc, url, token):
                 os.killpg(proc.pid, sig)  # its own session: the server and its kernels
             except ProcessLookupError:
                 break
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
 
 
 @pytest.fixture(scope="module")
@@ -312,8 +309,10 @@ def wait_idle(page, timeout=60_000):
 
 
 def run_all(page):
-    page.evaluate("async () => { await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');"
-                  " await window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    page.evaluate("""async () => {
+        await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
+        await window.jupyterapp.commands.execute('notebook:run-all-cells');
+    }""")
     wait_idle(page)
 
 

@@ -21,7 +21,8 @@ def fails(function, name, message):
 def test_success_message_names_the_shape_in_symbols():
     args, expected = CASES["dJ_dU"]
     assert check(R.dJ_dU, args, expected) == (
-        "✓ dJ_dU: type, shape (Nc, Dh) = (3, 5), finite values, inputs unchanged, values — correct.")
+        "✓ dJ_dU: type, shape (Nc, Dh) = (3, 5), finite values, inputs unchanged, "
+        "values — correct.")
 
 
 def test_not_implemented():
@@ -35,7 +36,8 @@ def test_exception_is_named_with_its_line():
     def dJ_dU(delta1, h):
         return delta1 @ h
     args, expected = CASES["dJ_dU"]
-    with pytest.raises(CheckFailure, match=r"^dJ_dU raised ValueError: matmul: .* \(line \d+ of dJ_dU\)$"):
+    raised = r"^dJ_dU raised ValueError: matmul: .* \(line \d+ of dJ_dU\)$"
+    with pytest.raises(CheckFailure, match=raised):
         check(dJ_dU, args, expected)
 
 

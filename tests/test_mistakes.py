@@ -1,9 +1,10 @@
-"""The catalogue of mistakes: each entry recognised on its own mistake, never on a correct answer."""
+"""The catalogue of mistakes: each entry recognised on its mistake, never on a correct answer."""
 
 import numpy as np
 import pytest
 
 from autograder import reference as R
+from autograder.cases import minibatch, warmup
 from autograder.cases.backprop import cases_of
 from autograder.cases.network import network, network_with_large_logits
 from autograder.coursetools import MISTAKES, CheckFailure, check
@@ -33,8 +34,66 @@ def batch_bias_not_summed(cache, params):
     return grads
 
 
+def one_sided(f, x, h=1e-5):
+    grad, f0 = np.zeros_like(x), f()
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        grad[i] = (f() - f0) / h
+        x[i] -= h
+    return grad
+
+
+def not_restored(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        plus = f()
+        x[i] -= 2 * h
+        grad[i] = (plus - f()) / (2 * h)
+    return grad
+
+
+def perturbs_a_copy(f, x, h=1e-5):
+    x = x.copy()
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f()
+        x[i] = old - h
+        grad[i] = (plus - f()) / (2 * h)
+        x[i] = old
+    return grad
+
+
+def ignores_h(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + 1e-5
+        plus = f()
+        x[i] = old - 1e-5
+        grad[i] = (plus - f()) / 2e-5
+        x[i] = old
+    return grad
+
+
 # mistake name -> (graded function, a wrong implementation that makes exactly that mistake)
 EXAMPLES = {
+    "stepped along the gradient": ("sgd_step", lambda params, grads, learning_rate: {
+        k: params[k] + learning_rate * grads[k] for k in ("W", "b1", "U", "b2")}),
+    "softmax over the wrong axis": ("softmax", lambda theta: (
+        np.exp(theta - theta.max(axis=1, keepdims=True))
+        / np.exp(theta - theta.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))),
+    "ReLU′(0) = 1": ("relu_prime", lambda z: (z >= 0).astype(float)),
+    "no floor in the denominator": ("relative_error", lambda a, b: float(np.max(
+        np.abs(a - b) / (np.abs(a) + np.abs(b))))),
+    "column times row broadcast": ("elementwise_backprop",
+                                   lambda delta, fprime_z: delta * fprime_z),
+    "x not restored": ("numerical_gradient", not_restored),
+    "perturbed a copy of x": ("numerical_gradient", perturbs_a_copy),
+    "one-sided difference": ("numerical_gradient", one_sided),
+    "ignored h": ("numerical_gradient", ignores_h),
     "softmax overflow": ("forward", naive_forward),
     "forgot to subtract y": ("dJ_dtheta", lambda y_hat, y: y_hat.T),
     "stopped at dJ/dy_hat": ("dJ_dtheta", lambda y_hat, y: (-y / y_hat).T),
@@ -54,6 +113,10 @@ EXAMPLES = {
 
 
 def case_for(function, seed):
+    if function in warmup.HIDDEN:  # the visible case: one that shows each mistake
+        return warmup.visible()[function]
+    if function == "sgd_step":
+        return minibatch.cases_of(*network(4, 6, 3, seed=seed, N=5))["sgd_step"]
     if function == "backward_batch":
         params, X, Y = network(4, 6, 3, seed=seed, N=5)
         _, cache = R.forward_batch(X, Y, params)
@@ -70,9 +133,11 @@ def test_every_mistake_has_an_example():
 @pytest.mark.parametrize("seed", SEEDS)
 def test_mistake_is_recognised(mistake, seed):
     function, wrong = EXAMPLES[mistake]
-    args, expected = case_for(function, seed)
     with np.errstate(all="ignore"), pytest.raises(CheckFailure) as failure:
-        check(wrong, args, expected, name=function)
+        if function == "numerical_gradient":
+            warmup.check_numerical_gradient(wrong)
+        else:
+            check(wrong, *case_for(function, seed), name=function)
     assert f"Likely mistake — {mistake}:" in str(failure.value)
 
 
@@ -108,7 +173,8 @@ CORRECT_FORMULATIONS = {
               lambda delta1, U, h: (U.T @ delta1.T * np.sign(h)).T,
               lambda delta1, U, h: np.einsum("ai,ij,j->aj", delta1, U, (h[:, 0] > 0) * 1.0)],
     "dJ_dW": [lambda delta2, x: np.outer(delta2, x), lambda delta2, x: delta2.T * x.T],
-    "dJ_dx": [lambda delta2, W: W.T @ delta2.T, lambda delta2, W: np.einsum("ij,ai->ja", W, delta2)],
+    "dJ_dx": [lambda delta2, W: W.T @ delta2.T,
+              lambda delta2, W: np.einsum("ij,ai->ja", W, delta2)],
     "dJ_dtheta": [lambda y_hat, y: np.transpose(y_hat - y), lambda y_hat, y: -(y - y_hat).T],
     "dJ_db2": [lambda delta1: delta1.reshape(-1, 1), lambda delta1: np.array(delta1.T)],
 }

@@ -11,7 +11,7 @@ def test_numerical_gradient_of_a_known_function_any_shape():
     for shape in [(3,), (4, 1), (2, 3, 4)]:
         x = rng.standard_normal(shape)
         before = x.copy()
-        grad = numerical_gradient(lambda: np.sum(np.sin(x) * x**2), x)
+        grad = numerical_gradient(lambda x=x: np.sum(np.sin(x) * x**2), x)
         assert grad.shape == shape
         np.testing.assert_allclose(grad, np.cos(before) * before**2 + 2 * before * np.sin(before),
                                    rtol=1e-8, atol=1e-10)
@@ -23,7 +23,8 @@ def test_relative_error():
     assert relative_error(np.array([[1.0, 2.0]]), np.array([[1.0, 3.0]])) == pytest.approx(0.2)
     # the floor 1e-8 keeps tiny values from dividing by zero
     assert relative_error(np.array([1e-12]), np.array([0.0])) == pytest.approx(1e-4)
-    with pytest.raises(ValueError, match=r"relative_error needs equal shapes, got \(2,\) and \(3,\)"):
+    unequal = r"relative_error needs equal shapes, got \(2,\) and \(3,\)"
+    with pytest.raises(ValueError, match=unequal):
         relative_error(np.zeros(2), np.zeros(3))
 
 
@@ -46,5 +47,6 @@ def test_gradient_check_reports_the_worst_entry_of_a_wrong_gradient():
     assert result.analytic == pytest.approx(4.1) and result.numerical == pytest.approx(4.0)
     assert result.max_error == pytest.approx(0.1 / 8.1, rel=1e-6)
     assert not report.passed and "FAILED" in str(report)
-    with pytest.raises(ValueError, match=r"analytic gradient of x has shape \(1, 3\), expected \(3, 1\)"):
+    wrong_shape = r"analytic gradient of x has shape \(1, 3\), expected \(3, 1\)"
+    with pytest.raises(ValueError, match=wrong_shape):
         gradient_check(lambda: float(np.sum(x**2)), {"x": x}, {"x": x.T})

@@ -112,13 +112,14 @@ def test_minibatch_gradients_are_the_mean_of_per_example_gradients(sizes, N, see
     columns = np.hstack([g["x"] for _, g in per_example]) / N
     np.testing.assert_allclose(grads["X"], columns, rtol=1e-10, atol=1e-14)
     expected = oracle_gradients(params, X, Y)
-    for name, mine in zip(VARIABLES, ("U", "b2", "W", "b1", "X")):
+    for name, mine in zip(VARIABLES, ("U", "b2", "W", "b1", "X"), strict=True):
         np.testing.assert_allclose(grads[mine], expected[name], rtol=1e-10, atol=1e-14)
 
 
 def test_bad_input_gets_a_clear_error():
     params, x, y = network(3, 4, 2, seed=0)
-    with pytest.raises(ValueError, match=r"x must be 2-D \(a column is \(n, 1\)\), got shape \(3,\)"):
+    one_d = r"x must be 2-D \(a column is \(n, 1\)\), got shape \(3,\)"
+    with pytest.raises(ValueError, match=one_d):
         R.forward(x.ravel(), y, params)
     with pytest.raises(ValueError, match="W has Dx = 3 but x has Dx = 5"):
         R.forward(np.ones((5, 1)), y, params)

@@ -11,7 +11,7 @@ def _require_float_array(x, what):
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{what} must be a numpy array, got {type(x).__name__}")
     if x.dtype != np.float64:
-        raise TypeError(f"{what} must be a float64 array (the perturbation is in place), got {x.dtype}")
+        raise TypeError(f"{what} must be a float64 array (it is perturbed in place), got {x.dtype}")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{what} contains NaN or inf")
 

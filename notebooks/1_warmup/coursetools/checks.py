@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from .mistakes import Case, close, diagnose
-from .spec import OUTPUTS, VARIABLE_SHAPES, dims_of, expected_shape, shape_in_symbols
+from .spec import OUTPUTS, VARIABLE_SHAPES, dims_of, shape_in_symbols
 
 
 class CheckFailure(AssertionError):
@@ -27,6 +27,7 @@ def check(function, args, expected, name=None, rtol=1e-6, atol=1e-9):
     numbers, callables). expected: an array, a float (a loss), a (loss, cache) tuple or a
     dict of arrays (gradients by variable name).
     """
+    __tracebackhide__ = True
     name = name or function.__name__
     dims = dims_of({k: v for k, v in args.items() if not callable(v)})
     given = _read_only(args)
@@ -52,6 +53,7 @@ def _read_only(value):
 
 
 def _call(function, name, args):
+    __tracebackhide__ = True
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -76,6 +78,7 @@ def _describe(error):
 
 
 def _check_unchanged(name, originals, given):
+    __tracebackhide__ = True
     for key, original in originals.items():
         if isinstance(original, (np.ndarray, dict)) and not _same(original, given[key]):
             raise CheckFailure(f"{name} modified its input {key} in place. Compute a new array "
@@ -103,6 +106,7 @@ class _Checker:
         self.name, self.args, self.dims, self.rtol, self.atol = name, args, dims, rtol, atol
 
     def compare(self, key, answer, expected):
+        __tracebackhide__ = True
         if isinstance(expected, tuple):
             self._compare_tuple(key, answer, expected)
         elif isinstance(expected, dict):
@@ -114,6 +118,7 @@ class _Checker:
 
     def _fail(self, key, message, answer=None, expected=None, otherwise=""):
         """Raise CheckFailure; name the catalogue's mistake if the answer matches one."""
+        __tracebackhide__ = True
         case = Case(key, self.args, expected, answer, self.dims)
         found = diagnose(case) if expected is not None else None
         if found:
@@ -131,14 +136,17 @@ class _Checker:
         return f"{key.split('.', 1)[0]}[{key.split('.', 1)[1]!r}]" if "." in key else key
 
     def _compare_tuple(self, key, answer, expected):
+        __tracebackhide__ = True
         if not isinstance(answer, tuple) or len(answer) != len(expected):
-            self._fail(key, f"expected a tuple of {len(expected)} values, got "
-                            f"{type(answer).__name__}{'' if not isinstance(answer, tuple) else f' of {len(answer)}'}.")
+            got = (f"a tuple of {len(answer)}" if isinstance(answer, tuple)
+                   else type(answer).__name__)
+            self._fail(key, f"expected a tuple of {len(expected)} values, got {got}.")
         loss, cache = expected
         self._compare_number(f"{key}.J", answer[0], loss)
         self._compare_dict(f"{key}.cache", answer[1], cache, label="cache")
 
     def _compare_dict(self, key, answer, expected, label=None):
+        __tracebackhide__ = True
         label = label or f"the result of {key}"
         if not isinstance(answer, dict):
             self._fail(key, f"{label} must be a dict with keys {', '.join(expected)}, "
@@ -151,10 +159,12 @@ class _Checker:
             self._compare_array(f"{base}.{k}", answer[k], value)
 
     def _compare_number(self, key, answer, expected):
+        __tracebackhide__ = True
         if isinstance(answer, np.ndarray) and answer.size == 1:
             self._fail(key, f"{key} must be a Python float, got a numpy array of shape "
                             f"{answer.shape}: convert it with float(...).")
-        if not isinstance(answer, (float, int, np.floating, np.integer)) or isinstance(answer, bool):
+        number = (float, int, np.floating, np.integer)
+        if not isinstance(answer, number) or isinstance(answer, bool):
             self._fail(key, f"{key} must be a float, got {type(answer).__name__}.")
         if not np.isfinite(answer):
             self._fail(key, f"{key} is {answer}, not a finite number.", np.float64(answer),
@@ -164,6 +174,7 @@ class _Checker:
                        np.float64(answer), np.float64(expected))
 
     def _compare_array(self, key, answer, expected):
+        __tracebackhide__ = True
         symbols = _symbols_of(key, expected)
         label = OUTPUTS[key][0] if key in OUTPUTS else key
         if not isinstance(answer, np.ndarray) or isinstance(answer, np.matrix):

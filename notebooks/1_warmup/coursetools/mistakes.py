@@ -195,7 +195,14 @@ def _ignored_h(case):
     return None
 
 
+def _stepped_up(case):
+    """sgd_step added the gradient: the answer is as far above params as expected is below."""
+    params = case.args["params"][case.function.rsplit(".", 1)[-1]]
+    return _is(not close(case.expected, params) and close(case.answer, 2 * params - case.expected))
+
+
 BATCH_GRADIENTS = tuple(f"backward_batch.{k}" for k in ("U", "b2", "W", "b1", "X"))
+SGD_STEPS = tuple(f"sgd_step.{k}" for k in ("W", "b1", "U", "b2"))
 SOFTMAX_USERS = ("softmax", "cross_entropy", "forward", "forward.J", "forward.y_hat",
                  "forward_batch", "forward_batch.J", "forward_batch.Y_hat", "dJ_dlogits")
 
@@ -230,6 +237,9 @@ MISTAKES = [
     Mistake("sum instead of mean", BATCH_GRADIENTS, _sum_instead_of_mean,
             "{symbol} is N times too large: the loss is the mean over the N examples, so its "
             "gradient is the mean of the per-example gradients, not their sum."),
+    Mistake("stepped along the gradient", SGD_STEPS, _stepped_up,
+            "{symbol} moved along the gradient, which increases the loss: gradient descent "
+            "subtracts learning_rate times the gradient."),
     Mistake("softmax over the wrong axis", ("softmax",), _softmax_wrong_axis,
             "{symbol} is normalised along the wrong axis: each column of Θ is one example, so "
             "exponentiate and divide by the sum down each column (axis=0, keepdims=True); "

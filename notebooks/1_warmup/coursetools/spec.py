@@ -38,6 +38,7 @@ OUTPUTS = {
     "backward_batch.W": ("∂J/∂W", ("Dh", "Dx")),
     "backward_batch.b1": ("∂J/∂b1", ("Dh", "1")),
     "backward_batch.X": ("∂J/∂X", ("Dx", "N")),
+    "forward_batch.theta": ("Θ", ("Nc", "N")),  # theta is (Nc, 1) for one example
 }
 
 
@@ -52,7 +53,7 @@ def dims_of(arrays):
         symbols = VARIABLE_SHAPES.get(name)
         if symbols is None or np.ndim(value) != 2:
             continue
-        for symbol, size in zip(symbols, np.shape(value)):
+        for symbol, size in zip(symbols, np.shape(value), strict=True):
             if symbol == "1":
                 continue
             if symbol in dims and dims[symbol] != size:

@@ -53,7 +53,7 @@ def dims_of(arrays):
         symbols = VARIABLE_SHAPES.get(name)
         if symbols is None or np.ndim(value) != 2:
             continue
-        for symbol, size in zip(symbols, np.shape(value)):
+        for symbol, size in zip(symbols, np.shape(value), strict=True):
             if symbol == "1":
                 continue
             if symbol in dims and dims[symbol] != size:
