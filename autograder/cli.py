@@ -1,14 +1,13 @@
 """The instructor's command line: `autograder <command>`. Each command maps flags to one call."""
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from . import demo, release
 from . import report as class_report
 from .collect import CollectError, collect
-from .course import Course, venv_env
+from .course import Course
 from .export import export
 from .feedback import feedback
 from .grade import grade
@@ -110,6 +109,5 @@ def main(argv=None):
     sub.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config)")
 
     args = parser.parse_args(argv)
-    os.environ["PATH"] = venv_env()["PATH"]  # nbgrader runs `alembic` from this venv
     args.run(args)
     return 0

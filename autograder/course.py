@@ -90,6 +90,7 @@ class Course:
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
+        os.environ["PATH"] = venv_env()["PATH"]  # nbgrader runs `alembic` from this venv
         config = self.config(**overrides)
         return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 

@@ -45,7 +45,8 @@ def rows(course, assignments):
                         try:
                             notebook = gradebook.find_submission_notebook(
                                 course.notebook_name(assignment), assignment, student)
-                            scores = {g.name: (g.score, g.max_score) for g in notebook.grades}
+                            scores = {g.name: (None if g.needs_manual_grade else g.score,
+                                               g.max_score) for g in notebook.grades}
                         except MissingEntry:
                             status, detail = "autograde failed", "no grades in the gradebook"
                     result.append(_row(course, assignment, student, status, detail, ids, scores,

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 
 import nbformat
+from nbformat.reader import NotJSONError
 from tqdm import tqdm
 
 from .course import Course
@@ -91,18 +92,20 @@ def _precheck(course, assignment, student):
     """An Outcome for a submission nbgrader cannot grade, or None when it can."""
     folder = course.submitted(student, assignment)
     path = folder / f"{course.notebook_name(assignment)}.ipynb"
+    where = path.relative_to(course.root)
     if not path.exists():
         found = sorted(p.name for p in folder.glob("*.ipynb"))
-        return Outcome(student, MISSING, f"{path.name} not found in {folder}"
+        return Outcome(student, MISSING, f"{where} not found"
                        + (f" (found {', '.join(found)})" if found else " (no notebook)"))
     try:
         notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
         nbformat.validate(notebook)
-    except (json.JSONDecodeError, nbformat.ValidationError, UnicodeDecodeError) as error:
-        first_line = str(error).strip().splitlines()[0]
-        return Outcome(student, BROKEN, f"{path} is not a valid notebook: {first_line}")
+    except (NotJSONError, json.JSONDecodeError, nbformat.ValidationError,
+            UnicodeDecodeError) as error:
+        first_line = str(error).strip().splitlines()[0][:200]
+        return Outcome(student, BROKEN, f"{where} is not a valid notebook: {first_line}")
     except Exception as error:
-        return Outcome(student, BROKEN, f"{path} cannot be read: {type(error).__name__}: {error}")
+        return Outcome(student, BROKEN, f"{where} cannot be read: {type(error).__name__}: {error}")
     return None
 
 

@@ -37,3 +37,13 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make demo" in readme
     assert (ROOT / ".ci/run").read_text().strip().endswith("make test")
+
+
+def test_the_package_and_tests_are_lint_clean():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "autograder",
+                             "tests", *(["bench"] if (ROOT / "bench").is_dir() else [])],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout

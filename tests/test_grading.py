@@ -1,0 +1,224 @@
+"""Grading a class end to end: exact points, identical serial and parallel runs, bad input."""
+
+import csv
+import hashlib
+import io
+import zipfile
+
+import pytest
+
+from autograder import cli
+from autograder import report as class_report
+from autograder.collect import CollectError, collect
+from autograder.demo import NO_SHOW, add_roster, make_course
+from autograder.export import export
+from autograder.feedback import feedback
+from autograder.grade import grade
+from autograder.sample_class import ASSIGNMENT, write_class
+
+IDS = ["test_forward", "test_dJ_dtheta", "test_dJ_dU", "test_dJ_db2", "test_dJ_dz", "test_dJ_dW",
+       "test_dJ_db1", "test_dJ_dx", "test_shapes", "test_backward", "q_relu_mask"]
+FULL = [2, 2, 2, 1, 3, 2, 1, 2, 2, 2]
+
+
+def points(**zeroed):
+    """The perfect score with the named exercises at 0, written answer left blank (0)."""
+    return [0 if f"test_{name}" in zeroed or name in zeroed else p
+            for name, p in zip([i.removeprefix("test_") for i in IDS[:-1]], FULL, strict=True)]
+
+
+# student -> (status, points per exercise in IDS order, written answer)
+EXPECTED = {
+    "perfect": ("graded", FULL, ""),  # the written answer awaits manual grading
+    "blank": ("graded", [0] * 10, "0"),
+    "mistake-transposed-dU": ("graded", points(dJ_dU=1, backward=1), "0"),
+    "mistake-missing-mask": ("graded", points(dJ_dz=1, backward=1), "0"),
+    "mistake-mask-wrong-side": ("graded", points(dJ_dz=1, backward=1), "0"),
+    "mistake-times-h": ("graded", points(dJ_dz=1, backward=1), "0"),
+    "mistake-sign-flipped": ("graded", points(dJ_dtheta=1, backward=1), "0"),
+    "mistake-forgot-y": ("graded", points(dJ_dtheta=1, backward=1), "0"),
+    "mistake-dJ-dyhat": ("graded", points(dJ_dtheta=1, backward=1), "0"),
+    "mistake-row-not-column": ("graded", points(dJ_db2=1, dJ_db1=1, backward=1), "0"),
+    "mistake-overflow": ("graded", points(forward=1), "0"),
+    "mixed-first-half": ("graded", [2, 2, 2, 1, 0, 0, 0, 0, 0, 0], "0"),
+    "mixed-W-and-x": ("graded", points(dJ_dW=1, dJ_dx=1, backward=1), "0"),
+    "other-formulations": ("graded", FULL, "0"),
+    "Zoe_Martin": ("graded", FULL, "0"),
+    "broken-json": ("broken submission", [0] * 10, "0"),
+    "no-notebook": ("missing notebook", [0] * 10, "0"),
+    NO_SHOW: ("not submitted", [0] * 10, "0"),
+}
+
+DIAGNOSED = {
+    ("test_forward", "softmax overflow"): ["mistake-overflow"],
+    ("test_dJ_dtheta", "sign flipped"): ["mistake-sign-flipped"],
+    ("test_dJ_dtheta", "forgot to subtract y"): ["mistake-forgot-y"],
+    ("test_dJ_dtheta", "stopped at dJ/dy_hat"): ["mistake-dJ-dyhat"],
+    ("test_dJ_dU", "transposed"): ["mistake-transposed-dU"],
+    ("test_dJ_db2", "row instead of column"): ["mistake-row-not-column"],
+    ("test_dJ_dz", "missing ReLU mask"): ["mistake-missing-mask"],
+    ("test_dJ_dz", "mask on the wrong side"): ["mistake-mask-wrong-side"],
+    ("test_dJ_dz", "multiplied by h instead of sgn(h)"): ["mistake-times-h"],
+    ("test_dJ_dW", "transposed"): ["mixed-W-and-x"],
+    ("test_dJ_db1", "row instead of column"): ["mistake-row-not-column"],
+    ("test_dJ_dx", "row instead of column"): ["mixed-W-and-x"],
+    ("test_backward", "transposed"): ["mistake-transposed-dU", "mixed-W-and-x"],
+    ("test_backward", "sign flipped"): ["mistake-sign-flipped"],
+    ("test_backward", "row instead of column"): ["mistake-row-not-column"],
+}
+
+
+def tree_digest(folder):
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The sample class, collected and graded with 2 workers, then again with 1."""
+    course = make_course(tmp_path_factory.mktemp("course"), [ASSIGNMENT])
+    write_class(course, course.root / "incoming")
+    collected = collect(course, ASSIGNMENT, course.root / "incoming")
+    add_roster(course, [NO_SHOW])
+    submitted = tree_digest(course.root / "submitted")
+    parallel = grade(course, ASSIGNMENT, jobs=2, progress=False)
+    first = (course.root / "first.csv")
+    export(course, [ASSIGNMENT], first)
+    serial = grade(course, ASSIGNMENT, jobs=1, progress=False)
+    rows = export(course, [ASSIGNMENT], course.root / "grades.csv")
+    return {"course": course, "collected": collected, "rows": rows, "first": first,
+            "parallel": parallel, "serial": serial, "submitted_digest": submitted}
+
+
+def test_exact_points_of_every_sample_student(graded):
+    table = {r["student"]: r for r in graded["rows"]}
+    assert sorted(table) == sorted(EXPECTED)
+    for student, (status, expected_points, written) in EXPECTED.items():
+        row = table[student]
+        assert row["status"] == status, (student, row["detail"])
+        assert [float(row[g]) for g in IDS[:-1]] == expected_points, student
+        assert row["q_relu_mask"] == written, student
+        assert float(row["total"]) == sum(expected_points), student
+        assert row["max_total"] == "21"
+    assert table["perfect"]["awaiting_manual_grading"] == "2"
+    assert table["blank"]["awaiting_manual_grading"] == "0"
+
+
+def test_every_status_says_why(graded):
+    table = {r["student"]: r for r in graded["rows"]}
+    assert table["broken-json"]["detail"].startswith(
+        "submitted/broken-json/2_backprop/backprop.ipynb is not a valid notebook: Notebook "
+        "does not appear to be JSON")
+    assert table["no-notebook"]["detail"] == \
+        "submitted/no-notebook/2_backprop/backprop.ipynb not found (no notebook)"
+    assert table[NO_SHOW]["detail"] == ""
+
+
+def test_serial_and_parallel_grading_give_identical_exports(graded):
+    assert graded["first"].read_text() == (graded["course"].root / "grades.csv").read_text()
+    assert {s: o.status for s, o in graded["parallel"].items()} == \
+        {s: o.status for s, o in graded["serial"].items()}
+
+
+def test_grading_never_modifies_the_submissions(graded):
+    assert tree_digest(graded["course"].root / "submitted") == graded["submitted_digest"]
+
+
+def test_collect_reports_renames_and_missing_notebooks(graded):
+    lines = graded["collected"].lines()
+    assert ("took Zoe_Martin from Zoë Martin/backprop (1).ipynb (student id 'Zoë Martin' "
+            "stored as 'Zoe_Martin'; notebook 'backprop (1).ipynb' taken as backprop.ipynb)"
+            ) in lines
+    assert "skipped no-notebook/notes.txt: no-notebook: ignored 1 extra file(s): " \
+        "no-notebook/notes.txt; expected backprop.ipynb, found no notebook" in lines
+    assert lines[-1] == "16 submission(s) collected, 1 skipped"
+
+
+def test_report_counts_the_planted_mistakes(graded):
+    course = graded["course"]
+    mistakes = class_report.build(course, ASSIGNMENT, graded["rows"], course.grading_dir)
+    assert {k: sorted(v) for k, v in mistakes.items()} == \
+        {k: sorted(v) for k, v in DIAGNOSED.items()}
+    page = (course.grading_dir / f"{ASSIGNMENT}-report.html").read_text()
+    assert "<td>test_backward</td><td>transposed</td><td>2</td>" in page
+    assert "<td>broken-json</td><td>broken submission</td>" in page
+    for plot in ("scores", "pass-rate", "mistakes"):
+        png = course.grading_dir / f"{ASSIGNMENT}-{plot}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_feedback_is_written_for_every_graded_student(graded):
+    course = graded["course"]
+    students = [r["student"] for r in graded["rows"] if r["status"] == "graded"]
+    assert feedback(course, ASSIGNMENT, students) == {}
+    for student in students:
+        page = (course.feedback(student, ASSIGNMENT) / "backprop.html").read_text()
+        assert "backprop" in page
+
+
+def notebook_bytes(course):
+    return (course.release(ASSIGNMENT) / "backprop.ipynb").read_bytes()
+
+
+def test_collect_from_an_lms_zip(graded, tmp_path):
+    course = graded["course"]
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("alice_backprop.ipynb", notebook_bytes(course))
+        z.writestr("Émile Zola_123_backprop.ipynb", notebook_bytes(course))
+        z.writestr("bob_backprop.ipynb", b"{not json")
+        z.writestr("README.txt", "hello")
+        z.writestr("nounderscore.ipynb", notebook_bytes(course))
+    report = collect(course, "2_backprop", archive)
+    assert report.lines() == [
+        "took alice from alice_backprop.ipynb",
+        "took bob from bob_backprop.ipynb",
+        "took Emile_Zola from Émile Zola_123_backprop.ipynb (student id 'Émile Zola' stored "
+        "as 'Emile_Zola')",
+        "skipped README.txt: not a notebook named <student id>_<anything>.ipynb",
+        "skipped nounderscore.ipynb: not a notebook named <student id>_<anything>.ipynb",
+        "3 submission(s) collected, 2 skipped",
+    ]
+    again = collect(course, "2_backprop", archive)
+    assert again.taken[0] == ("alice", "alice_backprop.ipynb",
+                              "unchanged since the last collection")
+
+
+def test_empty_and_corrupt_zips_are_refused(tmp_path, graded):
+    course = graded["course"]
+    empty = tmp_path / "empty.zip"
+    zipfile.ZipFile(empty, "w").close()
+    with pytest.raises(CollectError, match=r"empty.zip is empty: no submissions in it$"):
+        collect(course, ASSIGNMENT, empty)
+    corrupt = tmp_path / "corrupt.zip"
+    corrupt.write_bytes(b"PK\x03\x04 this is not a zip")
+    with pytest.raises(CollectError, match=r"corrupt.zip: not a valid zip file \("):
+        collect(course, ASSIGNMENT, corrupt)
+    with pytest.raises(SystemExit, match=r"^collect: .*corrupt.zip: not a valid zip file"):
+        cli.main(["collect", "--course", str(course.root), ASSIGNMENT, str(corrupt)])
+
+
+def test_export_lists_every_student_once_per_assignment(graded):
+    text = (graded["course"].root / "grades.csv").read_text()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["student"] for r in rows] == sorted(EXPECTED)
+    assert list(rows[0]) == ["student", "assignment", "status", *IDS, "total", "max_total",
+                             "awaiting_manual_grading", "detail"]
+
+
+def test_bad_notebooks_are_reported_with_their_file(graded, tmp_path):
+    """Invalid notebook JSON of several kinds; the rest of the class is graded (above)."""
+    course = make_course(tmp_path / "course", [ASSIGNMENT])
+    cases = {"empty": b"", "truncated": notebook_bytes(course)[:500], "not-utf8": b"\xff\xfe{",
+             "no-cells": b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}'}
+    for student, content in cases.items():
+        path = course.submitted(student, ASSIGNMENT) / "backprop.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(content)
+    outcomes = grade(course, ASSIGNMENT, jobs=1, progress=False)
+    for student in cases:
+        assert outcomes[student].status == "broken submission", outcomes[student]
+        assert outcomes[student].detail.startswith(
+            f"submitted/{student}/2_backprop/backprop.ipynb is not a valid notebook: ")
