@@ -12,7 +12,7 @@ import os
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 
 import nbformat
@@ -20,6 +20,8 @@ from nbformat.reader import NotJSONError
 from tqdm import tqdm
 
 from .course import Course
+from .integrity import PROTECTED, check_submission
+from .sandbox import ENV_COURSE_ROOT
 
 GRADED, TIMED_OUT = "graded", "timed out"
 BROKEN, MISSING, FAILED = "broken submission", "missing notebook", "autograde failed"
@@ -34,6 +36,7 @@ class Outcome:
     status: str
     detail: str = ""
     seconds: float = 0.0
+    flags: list = field(default_factory=list)
 
 
 def grade(course, assignment, students=None, jobs=None, overrides=None, progress=True):
@@ -56,6 +59,8 @@ def grade(course, assignment, students=None, jobs=None, overrides=None, progress
             bar.update()
             if outcome.status != GRADED:
                 bar.write(f"{outcome.student}: {outcome.status} — {outcome.detail}")
+            for flag in outcome.flags:
+                bar.write(f"{outcome.student}: flagged — {flag}")
     bar.close()
     statuses = course.load_statuses(assignment)
     statuses.update({s: asdict(o) for s, o in outcomes.items()})
@@ -68,9 +73,11 @@ _worker = {}
 
 def _start_worker(root, overrides):
     warnings.simplefilter("ignore")
+    os.environ[ENV_COURSE_ROOT] = root  # the kernels confine themselves to their folder
     course = Course(root)
     _worker["course"] = course
-    _worker["api"] = course.api(**overrides)
+    _worker["api"] = course.api(**{**PROTECTED, **overrides})
+    _worker["timeout"] = _worker["api"].config.Execute.timeout
 
 
 def _grade_one(assignment, student):
@@ -84,6 +91,12 @@ def _grade_one(assignment, student):
         except Exception as error:  # nbgrader itself failed on this submission
             result = {"success": False, "error": f"{type(error).__name__}: {error}"}
         outcome = _outcome_of(course, assignment, student, result)
+        if outcome.status in (GRADED, TIMED_OUT):
+            try:
+                outcome.flags = check_submission(course, assignment, student, _worker["timeout"])
+            except Exception as error:  # the verification itself failed: say so, score nothing
+                outcome = Outcome(student, FAILED, f"verification failed: "
+                                  f"{type(error).__name__}: {error}"[:300])
     outcome.seconds = round(time.perf_counter() - started, 3)
     return outcome
 

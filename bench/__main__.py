@@ -78,7 +78,8 @@ def main(argv=None):
     finish(results, started)
     path = write_json(results, args.results)
     print(render_all(results))
-    print(f"\nJSON: {path} (and {path.parent / 'latest.json'}); kernels' and workers' output: {log}")
+    print(f"\nJSON: {path} (and {path.parent / 'latest.json'}); "
+          f"kernels' and workers' output: {log}")
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -26,7 +26,7 @@ from autograder.cases.network import network
 
 from .agreement import check_agreement
 from .report import figure
-from .timing import calls_per_sample, interleaved, median, paired_ratio, timed
+from .timing import calls_per_sample, interleaved, median, paired_ratio, spread, timed
 
 SIZES = {
     "small": {"N": 64, "Dx": 64, "Dh": 128, "Nc": 10},
@@ -122,7 +122,7 @@ def torch_peer():
             theta = leaves["U"] @ H + leaves["b2"]
             J = -(targets * torch.log_softmax(theta, dim=0)).sum() / targets.shape[1]
             grads = torch.autograd.grad(J, [leaves[k] for k in order])
-            return J, dict(zip(order, grads))
+            return J, dict(zip(order, grads, strict=True))
 
         def to_numpy(out):
             return out[0].detach().item(), {k: v.numpy() for k, v in out[1].items()}
@@ -226,6 +226,7 @@ def _measure(reps, say):
                 seconds = median(samples[name])
                 rows.append({"size": size, "dtype": dtype, "implementation": name,
                              "ms/call": 1e3 * seconds,
+                             "iqr %": 100 * spread(samples[name]),
                              "x floor": paired_ratio(samples, name, "floor: 6 matmuls"),
                              "x reference": paired_ratio(samples, name, ref),
                              "matmul GFLOP/s": flops / seconds / 1e9})
@@ -238,8 +239,8 @@ def _measure(reps, say):
     summary.update({f"{name}": f"skipped: {reason}" for name, reason in missing.items()})
     notes = [
         "loss = mean cross-entropy over N columns; gradients of U b2 W b1 and X; each time is "
-        f"the median over {reps} interleaved repetitions, x floor and x reference are medians "
-        "of the per-repetition ratios",
+        f"the median over {reps} interleaved repetitions (iqr %: their interquartile range in "
+        "% of that median); x floor and x reference are medians of the per-repetition ratios",
         "floor = the six matrix products on preallocated buffers, nothing else: forward W@X, "
         "U@H; backward D1@H^T (dU), U^T@D1, D2@X^T (dW), W^T@D2 (dX); W@X, D2@X^T and W^T@D2 "
         "(Dh*Dx*N multiply-adds each) dominate",
@@ -253,7 +254,7 @@ def _measure(reps, say):
         "cores the next one needs when they alternate (2 threads gave swings of 10-100x)",
     ]
     return figure("3. Reference forward + backward against autodiff peers (CPU)",
-                  ["size", "dtype", "implementation", "ms/call", "x floor", "x reference",
+                  ["size", "dtype", "implementation", "ms/call", "iqr %", "x floor", "x reference",
                    "matmul GFLOP/s"], rows, summary, notes)
 
 

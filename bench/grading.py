@@ -14,6 +14,8 @@ copy of the same collected course, the two alternating over the repetitions.
 import cProfile
 import pstats
 import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -91,7 +93,7 @@ def profile_autograde(course, student):
     """api.autograde of one submission under cProfile: seconds by part, and self time by place."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        api_seconds, api = timed(course.api)
+        api = course.api()
         profiler = cProfile.Profile()
         profiler.enable()
         total, result = timed(api.autograde, ASSIGNMENT, student, force=True, create=True)
@@ -108,8 +110,19 @@ def profile_autograde(course, student):
             kernel += cumulative   # the generator's own frames: kernel start and shutdown
         place = bucket_of(path, name)
         by_place[place] = by_place.get(place, 0.0) + self_time
-    return {"api": api_seconds, "total": total, "execute": execute, "kernel": kernel,
+    return {"total": total, "execute": execute, "kernel": kernel,
             "self_time": dict(sorted(by_place.items(), key=lambda kv: -kv[1]))}
+
+
+WORKER = "import sys; from autograder.grade import _start_worker; _start_worker(sys.argv[1], {})"
+
+
+def worker_startup(course):
+    """Seconds for a new interpreter to import autograder.grade and start nbgrader, as a
+    grading worker does once (spawned workers also import the parent's main module)."""
+    seconds, _ = timed(subprocess.run, [sys.executable, "-c", WORKER, str(course.root)],
+                       check=True, capture_output=True)
+    return seconds
 
 
 def own_reads(course, student):
@@ -142,13 +155,14 @@ def measure(folder, reps, say):
     say("   profiling one submission, timing the feedback command ...")
     profile = profile_autograde(course, PROFILED_STUDENT)
     reads = own_reads(course, PROFILED_STUDENT)
+    startup = worker_startup(course)
     feedback_seconds, failures = timed(feedback, course, ASSIGNMENT, students)
-    return (overhead_figure(runs, students, floors, profile, reads,
+    return (overhead_figure(runs, students, floors, profile, reads, startup,
                             feedback_seconds / len(students), failures),
             parallel_figure(runs, students))
 
 
-def overhead_figure(runs, students, floors, profile, reads, feedback_each, failures):
+def overhead_figure(runs, students, floors, profile, reads, startup, feedback_each, failures):
     single = [r for r in runs if r["jobs"] == 1]
     n = len(students)
     walls = [r["wall"] for r in single]
@@ -161,7 +175,7 @@ def overhead_figure(runs, students, floors, profile, reads, feedback_each, failu
     ratio = command_each / floor_each
     paired = median(worker[s] / floor[s] for s in students)
     profile_rest = profile["total"] - profile["execute"]
-    typical = floors[PROFILED_STUDENT] if PROFILED_STUDENT in floors else next(iter(floors.values()))
+    typical = floors.get(PROFILED_STUDENT) or next(iter(floors.values()))
 
     def row(part, seconds, note=""):
         return {"part": part, "s/submission": seconds, "x floor": seconds / floor_each,
@@ -178,6 +192,9 @@ def overhead_figure(runs, students, floors, profile, reads, feedback_each, failu
         row("  worker time (Outcome.seconds)", median(worker.values()), "median over students"),
         row("  worker start-up and pool, shared out", startup_each,
             "grade() wall less the sum of its workers' time"),
+        row("    of which a worker's start-up, alone", startup / n,
+            f"{startup:.2f} s once per worker (new interpreter, imports, NbGraderAPI), "
+            f"shared out over {n}"),
         row(f"one api.autograde ({PROFILED_STUDENT}), profiled", profile["total"],
             "cProfile adds its own overhead"),
         row("  execution (nbconvert ExecutePreprocessor)", profile["execute"],
@@ -185,16 +202,15 @@ def overhead_figure(runs, students, floors, profile, reads, feedback_each, failu
         row("  nbgrader's own processing", profile_rest,
             "sanitize, restore cells, gradebook, save autogrades, write"),
     ]
-    rows += [row(f"    self time: {place}", seconds, "")
+    rows += [row(f"  self time in {place}", seconds, "whole call, by package")
              for place, seconds in profile["self_time"].items()]
     rows += [
         row("grade.py's own notebook reads", reads, "_precheck + _timed_out_cells"),
-        row("nbgrader start-up (NbGraderAPI), once per worker", profile["api"] / n,
-            f"{profile['api']:.2f} s once, shared out over {n}"),
         row("feedback command (not part of grade())", feedback_each,
-            "includes its one nbgrader start-up" + (f"; {len(failures)} failed" if failures else "")),
+            "includes its one nbgrader start-up"
+            + (f"; {len(failures)} failed" if failures else "")),
     ]
-    errors = sorted(s for s in students if floors[s].errors and s == PROFILED_STUDENT)
+    errors = typical.errors
     notes = [
         "floor = NotebookClient(allow_errors=True) on autograded/<student>/2_backprop/"
         "backprop.ipynb in its folder (coursetools and cases.json beside it): kernel start, "
@@ -205,7 +221,8 @@ def overhead_figure(runs, students, floors, profile, reads, feedback_each, failu
         "'kernel: waiting and messaging' is the time spent while the kernel runs the cells",
     ]
     if errors:
-        notes.append(f"the profiled student's floor run raised in {errors}: check the floor")
+        notes.append(f"the floor run of {PROFILED_STUDENT} raised in {', '.join(errors)}: "
+                     "check that coursetools and cases.json are beside the notebook")
     return figure("1. Grading overhead: grade() against nbclient alone (sample class)",
                   ["part", "s/submission", "x floor", "note"], rows,
                   {"ratio (grade() / floor)": ratio,

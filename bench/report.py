@@ -56,10 +56,17 @@ def render(fig):
     lines = [fig["title"], "=" * len(fig["title"])]
     if fig["columns"]:
         cells = [[fmt(row.get(c)) for c in fig["columns"]] for row in fig["rows"]]
-        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(fig["columns"])]
-        lines.append("  ".join(c.rjust(w) for c, w in zip(fig["columns"], widths)))
-        lines.append("  ".join("-" * w for w in widths))
-        lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in cells]
+        widths = [max([len(c)] + [len(r[i]) for r in cells])
+                  for i, c in enumerate(fig["columns"])]
+        numeric = [all(isinstance(row.get(c), (int, float, type(None))) for row in fig["rows"])
+                   for c in fig["columns"]]
+
+        def line(values):
+            return "  ".join((v.rjust(w) if right else v.ljust(w))
+                             for v, w, right in zip(values, widths, numeric, strict=True)).rstrip()
+
+        lines += [line(fig["columns"]), line(["-" * w for w in widths])]
+        lines += [line(r) for r in cells]
     for key, value in fig["summary"].items():
         lines.append(f"{key}: {fmt(value)}")
     lines += [f"  * {note}" for note in fig["notes"]]

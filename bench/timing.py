@@ -16,6 +16,15 @@ def median(values):
     return statistics.median(values)
 
 
+def spread(values):
+    """The interquartile range of the values as a fraction of their median (0 for one value)."""
+    values = sorted(values)
+    if len(values) < 2:
+        return 0.0
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return (q3 - q1) / median(values)
+
+
 def timed(function, *args, **kwargs):
     """(seconds, result) of one call."""
     started = time.perf_counter()
