@@ -38,8 +38,9 @@ def rows(course, assignments):
                                   | set(course.submitted_students(assignment)))
                 ids = grade_ids(course, assignment)
                 for student in students:
-                    status = statuses.get(student, {}).get("status", NOT_SUBMITTED)
-                    detail = statuses.get(student, {}).get("detail", "")
+                    saved = statuses.get(student, {})
+                    status = saved.get("status", NOT_SUBMITTED)
+                    detail = saved.get("detail", "")
                     scores = {}
                     if status in SCORED:
                         try:
@@ -49,8 +50,10 @@ def rows(course, assignments):
                                                g.max_score) for g in notebook.grades}
                         except MissingEntry:
                             status, detail = "autograde failed", "no grades in the gradebook"
-                    result.append(_row(course, assignment, student, status, detail, ids, scores,
-                                       gradebook))
+                    row = _row(course, assignment, student, status, detail, ids, scores,
+                               gradebook)
+                    row["flags"] = "; ".join(saved.get("flags", []))
+                    result.append(row)
     return result
 
 
@@ -81,7 +84,7 @@ def export(course, assignments, path):
     columns = ["student", "assignment", "status"]
     for assignment in assignments:
         columns += [g for g in grade_ids(course, assignment) if g not in columns]
-    columns += ["total", "max_total", "awaiting_manual_grading", "detail"]
+    columns += ["total", "max_total", "awaiting_manual_grading", "detail", "flags"]
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, columns, restval="")
         writer.writeheader()

@@ -25,6 +25,7 @@ from .sandbox import ENV_COURSE_ROOT
 
 GRADED, TIMED_OUT = "graded", "timed out"
 BROKEN, MISSING, FAILED = "broken submission", "missing notebook", "autograde failed"
+KERNEL_DIED = "kernel died"
 NOT_SUBMITTED = "not submitted"
 
 
@@ -124,8 +125,13 @@ def _precheck(course, assignment, student):
 
 def _outcome_of(course, assignment, student, result):
     if not result.get("success"):
-        error = (result.get("error") or result.get("log") or "unknown error").strip()
-        return Outcome(student, FAILED, error.splitlines()[-1][:300])
+        log = f"{result.get('log', '')}\n{result.get('error', '')}"
+        if "DeadKernelError" in log or "Kernel died" in log:
+            return Outcome(student, KERNEL_DIED, "the kernel died while running the notebook "
+                           "(a crash, os._exit or running out of memory): nothing was graded")
+        reasons = [line.strip() for line in log.splitlines()
+                   if line.strip() and not line.lstrip().startswith(("[", "File", "^"))]
+        return Outcome(student, FAILED, (reasons or ["unknown error"])[-1][:300])
     path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
     timed_out = _timed_out_cells(path)
     if timed_out:

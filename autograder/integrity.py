@@ -15,12 +15,17 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
     Execute,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
+from .preprocessors import LimitOutputSize, RestoreCellKinds, ScrubPaths
 from .sandbox import MARK
 from .verify import verify
 
@@ -29,11 +34,14 @@ KERNEL_START = ["import warnings", 'warnings.simplefilter("ignore")',
 PROTECTED = {
     "Execute.extra_arguments": [f"--IPKernelApp.exec_lines={KERNEL_START!r}",
                                 "--HistoryManager.enabled=False"],
-    # nbgrader's default list, with the hidden tests removed before anything runs.
+    # nbgrader's default lists, with cell kinds restored before their sources, hidden tests
+    # removed before anything runs, and outputs cut to size and scrubbed of course paths.
+    "Autograde.sanitize_preprocessors": [ClearOutput, DeduplicateIds, OverwriteKernelspec,
+                                         RestoreCellKinds, OverwriteCells, CheckCellMetadata],
     "Autograde.autograde_preprocessors": [ClearHiddenTests, Execute, IgnorePattern,
                                           ClearMetadataPreprocessor, LimitOutput,
-                                          SaveAutoGrades, AssignLatePenalties,
-                                          CheckCellMetadata],
+                                          LimitOutputSize, ScrubPaths, SaveAutoGrades,
+                                          AssignLatePenalties, CheckCellMetadata],
 }
 LOCKED_KEYS = ("grade", "solution", "locked", "points", "grade_id", "task")
 

@@ -103,6 +103,9 @@ def _html(assignment, rows, pass_rate, mistakes):
     mistake_rows = "".join(
         f"<tr><td>{e(g)}</td><td>{e(m)}</td><td>{len(s)}</td><td>{e(', '.join(s))}</td></tr>"
         for (g, m), s in sorted(mistakes.items(), key=lambda item: (-len(item[1]), item[0])))
+    flagged = "".join(
+        f"<tr><td>{e(r['student'])}</td><td>{'<br>'.join(e(f) for f in r['flags'].split('; '))}"
+        "</td></tr>" for r in rows if r.get("flags"))
     attention = "".join(
         f"<tr><td>{e(r['student'])}</td><td>{e(r['status'])}</td><td>{e(r['detail'])}</td></tr>"
         for r in rows if r["status"] != "graded")
@@ -118,7 +121,11 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em}
 <h2>Mistakes the feedback diagnosed</h2>
 <img src="{e(assignment)}-mistakes.png" alt="diagnosed mistakes">
 <table><tr><th>exercise</th><th>mistake</th><th>students</th><th>who</th></tr>{mistake_rows}</table>
-<h2>Submissions to look at</h2>
+<h2>Flagged submissions</h2>
+<p>Attempts to game the grading or to reach what students must not see. Points were not
+gained by them; look at each before releasing grades.</p>
+<table><tr><th>student</th><th>why</th></tr>{flagged}</table>
+<h2>Submissions not graded normally</h2>
 <table><tr><th>student</th><th>status</th><th>detail</th></tr>{attention}</table>
 </body></html>
 """

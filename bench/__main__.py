@@ -22,10 +22,11 @@ def arguments(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", default=",".join(FIGURES),
                         help=f"comma-separated figures to measure (default: {','.join(FIGURES)})")
-    parser.add_argument("--reps", type=int, default=15,
-                        help="timed repetitions of each forward + backward (default 15)")
-    parser.add_argument("--grading-reps", type=int, default=2,
-                        help="grade() runs of the sample class per jobs setting (default 2)")
+    parser.add_argument("--reps", type=int, default=11,
+                        help="timed repetitions of each forward + backward (default 11)")
+    parser.add_argument("--grading-reps", type=int, default=1,
+                        help="grade() runs of the sample class per jobs setting (default 1: "
+                             "about 65 s each; figure 1 takes medians over the students)")
     parser.add_argument("--notebook-reps", type=int, default=3,
                         help="runs of each solution notebook (default 3)")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
