@@ -28,7 +28,7 @@ from autograder.sample_class import ASSIGNMENT, write_class
 
 from .nbrun import run_notebook
 from .report import figure
-from .timing import median, timed
+from .timing import cpu_seconds, median, timed
 
 EXECUTED = (grading.GRADED, grading.TIMED_OUT)
 PROFILED_STUDENT = "perfect"
@@ -54,9 +54,10 @@ def grade_runs(base, folder, reps, say):
         for jobs in ((1, 2) if rep % 2 == 0 else (2, 1)):
             say(f"   grading the sample class, jobs={jobs} (repetition {rep + 1}/{reps}) ...")
             course = fresh_copy(base, folder / f"rep{rep}-jobs{jobs}")
+            cpu = cpu_seconds()
             wall, outcomes = timed(grading.grade, course, ASSIGNMENT, jobs=jobs, progress=False)
-            runs.append({"rep": rep, "jobs": jobs, "wall": wall, "course": course,
-                         "outcomes": outcomes})
+            runs.append({"rep": rep, "jobs": jobs, "wall": wall, "cpu": cpu_seconds() - cpu,
+                         "course": course, "outcomes": outcomes})
     return runs
 
 
@@ -134,10 +135,12 @@ def own_reads(course, student):
 
 
 def floor_runs(course, students, say):
-    """{student: nbclient Run of their autograded notebook, in its folder}."""
+    """({student: nbclient Run of their autograded notebook, in its folder}, CPU seconds)."""
     say(f"   the floor: {len(students)} autograded notebooks with nbclient alone ...")
     name = f"{course.notebook_name(ASSIGNMENT)}.ipynb"
-    return {s: run_notebook(course.autograded(s, ASSIGNMENT) / name) for s in students}
+    cpu = cpu_seconds()
+    runs = {s: run_notebook(course.autograded(s, ASSIGNMENT) / name) for s in students}
+    return runs, cpu_seconds() - cpu
 
 
 def measure(folder, reps, say):
@@ -151,18 +154,19 @@ def measure(folder, reps, say):
     students = executed_students(single[-1]["outcomes"])
     if not students:
         raise RuntimeError("no submission of the sample class was executed: nothing to compare")
-    floors = floor_runs(course, students, say)
+    floors, floor_cpu = floor_runs(course, students, say)
     say("   profiling one submission, timing the feedback command ...")
     profile = profile_autograde(course, PROFILED_STUDENT)
     reads = own_reads(course, PROFILED_STUDENT)
     startup = worker_startup(course)
     feedback_seconds, failures = timed(feedback, course, ASSIGNMENT, students)
-    return (overhead_figure(runs, students, floors, profile, reads, startup,
+    return (overhead_figure(runs, students, floors, floor_cpu, profile, reads, startup,
                             feedback_seconds / len(students), failures),
             parallel_figure(runs, students))
 
 
-def overhead_figure(runs, students, floors, profile, reads, startup, feedback_each, failures):
+def overhead_figure(runs, students, floors, floor_cpu, profile, reads, startup, feedback_each,
+                    failures):
     single = [r for r in runs if r["jobs"] == 1]
     n = len(students)
     walls = [r["wall"] for r in single]
@@ -173,12 +177,13 @@ def overhead_figure(runs, students, floors, profile, reads, startup, feedback_ea
     startup_each = median((r["wall"] - sum(o.seconds for o in r["outcomes"].values())) / n
                           for r in single)
     ratio = command_each / floor_each
+    cpu_ratio = median(r["cpu"] for r in single) / floor_cpu
     paired = median(worker[s] / floor[s] for s in students)
     profile_rest = profile["total"] - profile["execute"]
     typical = floors.get(PROFILED_STUDENT) or next(iter(floors.values()))
 
-    def row(part, seconds, note=""):
-        return {"part": part, "s/submission": seconds, "x floor": seconds / floor_each,
+    def row(part, seconds, note="", floor_seconds=floor_each):
+        return {"part": part, "s/submission": seconds, "x floor": seconds / floor_seconds,
                 "note": note}
 
     rows = [
@@ -189,6 +194,9 @@ def overhead_figure(runs, students, floors, profile, reads, startup, feedback_ea
             f"{typical.slowest[0]} {typical.slowest[1]:.2f} s"),
         row("grade(), jobs=1: wall / submissions", command_each,
             f"median of {len(walls)} run(s) of {n} executed submissions"),
+        row("  CPU time of grade() and its processes", median(r["cpu"] for r in single) / n,
+            f"CPU s; x floor here is against the floor's CPU, {floor_cpu / n:.2f} s/submission",
+            floor_cpu / n),
         row("  worker time (Outcome.seconds)", median(worker.values()), "median over students"),
         row("  worker start-up and pool, shared out", startup_each,
             "grade() wall less the sum of its workers' time"),
@@ -216,7 +224,9 @@ def overhead_figure(runs, students, floors, profile, reads, startup, feedback_ea
         "backprop.ipynb in its folder (coursetools and cases.json beside it): kernel start, "
         "every cell, kernel shutdown; one run per student",
         "ratio = grade() wall clock per executed submission (jobs=1) / floor per submission; "
-        "paired = median over students of worker seconds / that student's floor seconds",
+        "paired = median over students of worker seconds / that student's floor seconds; "
+        "CPU-time ratio = CPU seconds of grade() with its workers and kernels / those of the "
+        "floor (less sensitive to other work on the machine than the wall clock)",
         "self time of the profiled call is split by the package each function lives in; "
         "'kernel: waiting and messaging' is the time spent while the kernel runs the cells",
     ]
@@ -226,6 +236,7 @@ def overhead_figure(runs, students, floors, profile, reads, startup, feedback_ea
     return figure("1. Grading overhead: grade() against nbclient alone (sample class)",
                   ["part", "s/submission", "x floor", "note"], rows,
                   {"ratio (grade() / floor)": ratio,
+                   "CPU-time ratio (grade() / floor)": cpu_ratio,
                    "paired per-submission ratio (worker / floor)": paired,
                    "above 1.2": ratio > 1.2,
                    "submissions executed": n,

@@ -3,6 +3,7 @@
 import contextlib
 import math
 import os
+import resource
 import statistics
 import sys
 import time
@@ -30,6 +31,16 @@ def timed(function, *args, **kwargs):
     started = time.perf_counter()
     result = function(*args, **kwargs)
     return time.perf_counter() - started, result
+
+
+def cpu_seconds():
+    """User + system CPU seconds of this process and of its finished, reaped descendants.
+
+    Less sensitive than the wall clock to other work on a shared machine: the difference
+    across a call counts the CPU that the call's processes (workers, kernels) used."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def calls_per_sample(seconds_per_call, target=0.01):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograder.cases.network import network
-from bench import autodiff, gradcheck
+from bench import autodiff, gradcheck, runall
 from bench.agreement import Disagreement, check_agreement, scaled_error
 from bench.report import FIGURE_KEYS, figure, fmt, render, render_all, skipped, write_json
 from bench.timing import calls_per_sample, interleaved, median, paired_ratio, spread
@@ -90,6 +90,21 @@ def test_repetitions_rotate_and_ratios_are_paired():
     assert paired_ratio(fake, "x", "floor") == 2.0
     assert median([3, 1, 2]) == 2 and spread([1.0, 1.0, 1.0]) == 0.0
     assert calls_per_sample(0.001, target=0.01) == 10 and calls_per_sample(1.0) == 1
+
+
+def test_pytest_output_is_summarized():
+    output = "\n".join([
+        "....F", "=== slowest 3 durations ===",
+        "60.12s call     tests/test_grading.py::test_class[jobs 2]",
+        "0.50s setup    tests/test_a.py::test_b",
+        "=== short test summary info ===",
+        "FAILED tests/test_a.py::test_b - AssertionError: x",
+        "1 failed, 4 passed in 61.00s (0:01:01)"])
+    closing, failed, slowest = runall.summarize(output)
+    assert closing == "1 failed, 4 passed in 61.00s (0:01:01)"
+    assert failed == ["tests/test_a.py::test_b"]
+    assert slowest == [(60.12, "tests/test_grading.py::test_class[jobs 2]"),
+                       (0.5, "tests/test_a.py::test_b")]
 
 
 def test_gradient_check_error_falls_then_rises_as_h_shrinks():
