@@ -116,15 +116,30 @@ class StudentFunction:
         self.student, self.__name__ = student, name
 
     def __call__(self, *args, **kwargs):
+        callbacks = []
         response = self.student.request({
-            "op": "call", "name": self.__name__, "args": [wire.encode(a) for a in args],
-            "kwargs": {k: wire.encode(v) for k, v in kwargs.items()}})
+            "op": "call", "name": self.__name__,
+            "args": [wire.encode(a, callbacks) for a in args],
+            "kwargs": {k: wire.encode(v, callbacks) for k, v in kwargs.items()}})
+        while "callback" in response:  # the student's code calls a function we passed it
+            _update(args, response["state"])
+            try:
+                reply = {"callback_result": wire.encode(callbacks[response["callback"]](
+                    *(wire.decode(a) for a in response["args"])))}
+            except Exception as error:  # noqa: BLE001 (reported to the student's code)
+                reply = {"callback_error": f"{type(error).__name__}: {error}"}
+            response = self.student.request(reply)
         if "error" in response:
             raise _rebuilt(response["error"])
-        for original, after in zip(args, response.get("args_after", []), strict=False):
-            if isinstance(original, np.ndarray) and original.flags.writeable:
-                original[...] = wire.decode(after)
+        _update(args, response.get("args_after", []))
         return wire.decode(response["answer"])
+
+
+def _update(args, state):
+    """Write the student's process's view of writable array arguments into ours."""
+    for original, now in zip(args, state, strict=False):
+        if isinstance(original, np.ndarray) and original.flags.writeable:
+            original[...] = wire.decode(now)
 
 
 def _rebuilt(error):
@@ -137,26 +152,41 @@ def _rebuilt(error):
 
 
 class CellNamespace(dict):
-    """The namespace a test cell runs in: its own names, then the student's, looked up lazily."""
+    """The globals a test cell runs in: the trusted names and its own, then the student's,
+    looked up lazily in the student's process (functions defined in the cell see them too).
+    The names the student defines in solution cells always come from the student, even where
+    a trusted helper has the same name (the warm-up's numerical_gradient)."""
 
-    def __init__(self, student):
-        super().__init__()
+    def __init__(self, student, student_names):
+        trusted = {k: v for k, v in TRUSTED.items() if k not in student_names}
+        super().__init__(trusted, __builtins__=builtins)
         self.student = student
 
     def __getitem__(self, name):
         if dict.__contains__(self, name):
             return dict.__getitem__(self, name)
-        if name in TRUSTED or hasattr(builtins, name):
+        value = self._from_student(name)
+        dict.__setitem__(self, name, value)
+        return value
+
+    def __contains__(self, name):
+        if dict.__contains__(self, name):
+            return True
+        try:
+            self[name]
+        except KeyError:
+            return False
+        return True
+
+    def _from_student(self, name):
+        if hasattr(builtins, name):
             raise KeyError(name)
         kind = self.student.request({"op": "kind", "name": name}).get("kind")
         if kind == "function":
-            value = StudentFunction(self.student, name)
-        elif kind == "value":
-            value = wire.decode(self.student.request({"op": "get", "name": name})["answer"])
-        else:
-            raise KeyError(name)
-        dict.__setitem__(self, name, value)
-        return value
+            return StudentFunction(self.student, name)
+        if kind == "value":
+            return wire.decode(self.student.request({"op": "get", "name": name})["answer"])
+        raise KeyError(name)
 
 
 def split_test(source):
@@ -168,13 +198,12 @@ def split_test(source):
     return before + after, hidden
 
 
-def run_test(source, student, folder):
+def run_test(source, student, student_names, folder):
     """None when the test code passes against the student's process, else the message."""
-    namespace = CellNamespace(student)
-    globals_ = {"__builtins__": builtins, **TRUSTED}
+    namespace = CellNamespace(student, student_names)
     try:
         with contextlib.chdir(folder), contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(source, "<test>", "exec"), globals_, namespace)
+            exec(compile(source, "<test>", "exec"), namespace)
     except VerificationError as error:
         return str(error)
     except Exception as error:  # noqa: BLE001 (a failing test: its message is the verdict)
@@ -182,11 +211,16 @@ def run_test(source, student, folder):
     return None
 
 
-def test_cells(source_notebook):
+def test_cells(cells):
     """{grade_id: source} of the graded code cells of the instructor's notebook, in order."""
-    cells = nbformat.read(source_notebook, as_version=4).cells
     return {c.metadata["nbgrader"]["grade_id"]: c.source for c in cells
             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def solution_names(cells):
+    """The grade_ids of the solution code cells: the names of the functions students write."""
+    return {c.metadata["nbgrader"]["grade_id"] for c in cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
 
 
 def student_cells(notebook, tests):
@@ -198,7 +232,8 @@ def student_cells(notebook, tests):
 def verify(course, assignment, student, timeout):
     """{grade_id: (visible message or None, hidden message or None)} and the violations."""
     name = f"{course.notebook_name(assignment)}.ipynb"
-    tests = test_cells(course.source(assignment) / name)
+    source = nbformat.read(course.source(assignment) / name, as_version=4).cells
+    tests, names = test_cells(source), solution_names(source)
     folder = course.autograded(student, assignment)
     notebook = nbformat.read(folder / name, as_version=4)
     sandboxed = SandboxedStudent(course.root, folder, student_cells(notebook, tests), timeout)
@@ -206,8 +241,8 @@ def verify(course, assignment, student, timeout):
     try:
         for grade_id, source in tests.items():
             visible, hidden = split_test(source)
-            visible_verdict = run_test(visible, sandboxed, course.source(assignment))
-            hidden_verdict = (run_test(visible + "\n" + hidden, sandboxed,
+            visible_verdict = run_test(visible, sandboxed, names, course.source(assignment))
+            hidden_verdict = (run_test(visible + "\n" + hidden, sandboxed, names,
                                        course.source(assignment))
                               if hidden and visible_verdict is None else None)
             verdicts[grade_id] = (visible_verdict, hidden_verdict)

@@ -4,7 +4,9 @@ Protocol (JSON lines on the process's original stdin/stdout; student output goes
 the first message is the job {course_root, folder, package_dir, cells, timeout}; the process
 confines itself (autograder.sandbox), runs the cells in order, answers {"ready": ...}, then
 answers requests {"op": "kind" | "get" | "call", "name", "args", "kwargs"} until its input
-closes. Every refused action is sent at once as {"violation": message}.
+closes. A function passed as an argument is called back: {"callback": number, "args",
+"state"} (state: the call's arguments as they are now), answered by {"callback_result"} or
+{"callback_error"}. Every refused action is sent at once as {"violation": message}.
 """
 
 import os
@@ -67,11 +69,13 @@ class Child:
             return {"kind": kind}
         if request["op"] == "get":
             return {"answer": wire.encode(value)}
-        raw = request["args"]
-        args = [None if _is_function(a) else wire.decode(a) for a in raw]
-        args = [wire.decode(a, args) if _is_function(a) else v
-                for a, v in zip(raw, args, strict=True)]
-        kwargs = {k: wire.decode(v) for k, v in request["kwargs"].items()}
+        args = []
+
+        def make_callback(number):
+            return lambda *callback_args: self.call_back(number, callback_args, args)
+
+        args += [wire.decode(a, make_callback) for a in request["args"]]
+        kwargs = {k: wire.decode(v, make_callback) for k, v in request["kwargs"].items()}
         try:
             signal.alarm(timeout)
             result = value(*args, **kwargs)
@@ -85,11 +89,17 @@ class Child:
         return {"answer": wire.encode(result), "args_after": [wire.encode(a) for a in args]}
 
 
+    def call_back(self, number, callback_args, call_args):
+        """Call the grader's function number, telling it the call's arguments as they are."""
+        self.send({"callback": number, "args": [wire.encode(a) for a in callback_args],
+                   "state": [wire.encode(a) for a in call_args]})
+        reply = wire.loads(self.channel_in.readline())
+        if "callback_error" in reply:
+            raise RuntimeError(reply["callback_error"])
+        return wire.decode(reply["callback_result"])
+
+
 _MISSING = object()
-
-
-def _is_function(part):
-    return isinstance(part, dict) and "__function__" in part
 
 
 def main():

@@ -5,16 +5,18 @@ import hashlib
 import io
 import zipfile
 
+import nbformat
 import pytest
 
 from autograder import cli
 from autograder import report as class_report
 from autograder.collect import CollectError, collect
+from autograder.course import NOTEBOOKS
 from autograder.demo import NO_SHOW, add_roster, make_course
 from autograder.export import export
 from autograder.feedback import feedback
 from autograder.grade import grade
-from autograder.sample_class import ASSIGNMENT, write_class
+from autograder.sample_class import ASSIGNMENT, Student, notebook_of, solution_code, write_class
 
 IDS = ["test_forward", "test_dJ_dtheta", "test_dJ_dU", "test_dJ_db2", "test_dJ_dz", "test_dJ_dW",
        "test_dJ_db1", "test_dJ_dx", "test_shapes", "test_backward", "q_relu_mask"]
@@ -222,3 +224,25 @@ def test_bad_notebooks_are_reported_with_their_file(graded, tmp_path):
         assert outcomes[student].status == "broken submission", outcomes[student]
         assert outcomes[student].detail.startswith(
             f"submitted/{student}/2_backprop/backprop.ipynb is not a valid notebook: ")
+
+
+def test_every_assignment_scores_perfect_and_blank_submissions_exactly(tmp_path):
+    """Through the whole protected pipeline: full marks for the solutions, nothing for blanks."""
+    course = make_course(tmp_path / "course", list(NOTEBOOKS))
+    for assignment, name in NOTEBOOKS.items():
+        released = nbformat.read(course.release(assignment) / f"{name}.ipynb", as_version=4)
+        solutions = solution_code(course.source(assignment) / f"{name}.ipynb")
+        for student in (Student("perfect"), Student("blank", base="blank")):
+            path = course.submitted(student.id, assignment) / f"{name}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook_of(student, released, solutions), path)
+        outcomes = grade(course, assignment, jobs=2, progress=False)
+        assert {s: (o.status, o.flags) for s, o in outcomes.items()} == \
+            {"blank": ("graded", []), "perfect": ("graded", [])}
+    rows = export(course, list(NOTEBOOKS), tmp_path / "grades.csv")
+    totals = {(r["assignment"], r["student"]): (r["total"], r["max_total"]) for r in rows}
+    # every point but the written answers (2 per assignment, left blank here)
+    assert totals == {("1_warmup", "blank"): ("0", "15"), ("1_warmup", "perfect"): ("13", "15"),
+                      ("2_backprop", "blank"): ("0", "21"), ("2_backprop", "perfect"): ("19", "21"),
+                      ("3_minibatch", "blank"): ("0", "15"),
+                      ("3_minibatch", "perfect"): ("13", "15")}
