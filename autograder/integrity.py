@@ -34,6 +34,10 @@ KERNEL_START = ["import warnings", 'warnings.simplefilter("ignore")',
 PROTECTED = {
     "Execute.extra_arguments": [f"--IPKernelApp.exec_lines={KERNEL_START!r}",
                                 "--HistoryManager.enabled=False"],
+    # A flood of output may still be arriving when a cell ends: wait for it a while, then
+    # grade with what arrived instead of failing the whole notebook.
+    "Execute.iopub_timeout": 15,
+    "Execute.raise_on_iopub_timeout": False,
     # nbgrader's default lists, with cell kinds restored before their sources, hidden tests
     # removed before anything runs, and outputs cut to size and scrubbed of course paths.
     "Autograde.sanitize_preprocessors": [ClearOutput, DeduplicateIds, OverwriteKernelspec,

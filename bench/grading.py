@@ -3,20 +3,19 @@
 Figure 1 sets the class-grading command (autograder.grade.grade, jobs=1) against the floor:
 the same autograded notebooks executed by nbclient alone in their folders (kernel start, every
 cell, kernel shutdown). Where the difference goes is measured, not guessed: worker start-up
-(grade()'s wall clock less its workers' time), one submission's api.autograde under cProfile
-(execution against nbgrader's own processing, its database and its notebook validation),
-grade.py's own notebook reads, and the separate feedback command for comparison.
+(grade()'s wall clock less its workers' time), one worker's start-up and one submission under
+cProfile in a new process (module worker_profile: nbgrader's autograde, its execution and own
+processing, and whatever else grade.py does with the submission), and the separate feedback
+command for comparison.
 
 Figure 2 is the wall clock of the whole grade() call with jobs=1 over jobs=2, each on a fresh
 copy of the same collected course, the two alternating over the repetitions.
 """
 
-import cProfile
-import pstats
+import json
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 from autograder import grade as grading
@@ -26,10 +25,12 @@ from autograder.demo import make_course
 from autograder.feedback import feedback
 from autograder.sample_class import ASSIGNMENT, write_class
 
+from . import worker_profile
 from .nbrun import run_notebook
 from .report import figure
 from .timing import cpu_seconds, median, timed
 
+ROOT = Path(__file__).resolve().parent.parent
 EXECUTED = (grading.GRADED, grading.TIMED_OUT)
 PROFILED_STUDENT = "perfect"
 
@@ -70,68 +71,17 @@ def statuses_agree(runs):
     return all({s: o.status for s, o in r["outcomes"].items()} == first for r in runs)
 
 
-# Self time in these places, by where the function lives (a path fragment or, for built-ins,
-# a word of their name): the first match wins.
-BUCKETS = (
-    ("kernel: waiting and messaging", ("epoll", "select", "/zmq/", "/jupyter_client/",
-                                       "/nbclient/", "/asyncio/", "selectors.py", "/tornado/")),
-    ("database (sqlalchemy, sqlite3)", ("/sqlalchemy/", "sqlite3", "/alembic/")),
-    ("notebook JSON and validation", ("/nbformat/", "/jsonschema/", "/fastjsonschema/",
-                                      "/referencing/", "/rpds/", "json")),
-    ("nbgrader's own code", ("/nbgrader/",)),
-)
-
-
-def bucket_of(path, name):
-    where = path if path != "~" else name
-    for bucket, fragments in BUCKETS:
-        if any(f in where for f in fragments):
-            return bucket
-    return "other (nbconvert, traitlets, files, ...)"
-
-
-def profile_autograde(course, student):
-    """api.autograde of one submission under cProfile: seconds by part, and self time by place."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        api = course.api()
-        profiler = cProfile.Profile()
-        profiler.enable()
-        total, result = timed(api.autograde, ASSIGNMENT, student, force=True, create=True)
-        profiler.disable()
-    if not result.get("success"):
-        raise RuntimeError(f"profiled autograde of {student} failed: {result.get('error')}")
-    stats = pstats.Stats(profiler).stats
-    execute = kernel = 0.0
-    by_place = {}
-    for (path, _, name), (_, _, self_time, cumulative, _) in stats.items():
-        if path.endswith("nbconvert/preprocessors/execute.py") and name == "preprocess":
-            execute += cumulative
-        if path.endswith("nbclient/client.py") and name == "setup_kernel":
-            kernel += cumulative   # the generator's own frames: kernel start and shutdown
-        place = bucket_of(path, name)
-        by_place[place] = by_place.get(place, 0.0) + self_time
-    return {"total": total, "execute": execute, "kernel": kernel,
-            "self_time": dict(sorted(by_place.items(), key=lambda kv: -kv[1]))}
-
-
-WORKER = "import sys; from autograder.grade import _start_worker; _start_worker(sys.argv[1], {})"
-
-
-def worker_startup(course):
-    """Seconds for a new interpreter to import autograder.grade and start nbgrader, as a
-    grading worker does once (spawned workers also import the parent's main module)."""
-    seconds, _ = timed(subprocess.run, [sys.executable, "-c", WORKER, str(course.root)],
-                       check=True, capture_output=True)
-    return seconds
-
-
-def own_reads(course, student):
-    """Seconds of grade.py's own work around api.autograde: the pre-check and the timeout scan."""
-    path = course.autograded(student, ASSIGNMENT) / f"{course.notebook_name(ASSIGNMENT)}.ipynb"
-    before, _ = timed(grading._precheck, course, ASSIGNMENT, student)
-    after, _ = timed(grading._timed_out_cells, path)
-    return before + after
+def profile_worker(course, student):
+    """One worker's start-up and one submission under cProfile, in a new process (a dict, see
+    bench.worker_profile)."""
+    done = subprocess.run([sys.executable, "-m", "bench.worker_profile", str(course.root),
+                           ASSIGNMENT, student], cwd=ROOT, capture_output=True, text=True)
+    print(done.stdout, done.stderr, sep="\n", flush=True)  # to the bench's log
+    found = [line for line in done.stdout.splitlines() if line.startswith(worker_profile.MARK)]
+    if done.returncode or not found:
+        raise RuntimeError(f"profiling a worker failed (exit {done.returncode}): "
+                           f"{(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+    return json.loads(found[-1].removeprefix(worker_profile.MARK))
 
 
 def floor_runs(course, students, say):
@@ -156,17 +106,14 @@ def measure(folder, reps, say):
         raise RuntimeError("no submission of the sample class was executed: nothing to compare")
     floors, floor_cpu = floor_runs(course, students, say)
     say("   profiling one submission, timing the feedback command ...")
-    profile = profile_autograde(course, PROFILED_STUDENT)
-    reads = own_reads(course, PROFILED_STUDENT)
-    startup = worker_startup(course)
+    profile = profile_worker(course, PROFILED_STUDENT)
     feedback_seconds, failures = timed(feedback, course, ASSIGNMENT, students)
-    return (overhead_figure(runs, students, floors, floor_cpu, profile, reads, startup,
+    return (overhead_figure(runs, students, floors, floor_cpu, profile,
                             feedback_seconds / len(students), failures),
             parallel_figure(runs, students))
 
 
-def overhead_figure(runs, students, floors, floor_cpu, profile, reads, startup, feedback_each,
-                    failures):
+def overhead_figure(runs, students, floors, floor_cpu, profile, feedback_each, failures):
     single = [r for r in runs if r["jobs"] == 1]
     n = len(students)
     walls = [r["wall"] for r in single]
@@ -179,7 +126,7 @@ def overhead_figure(runs, students, floors, floor_cpu, profile, reads, startup, 
     ratio = command_each / floor_each
     cpu_ratio = median(r["cpu"] for r in single) / floor_cpu
     paired = median(worker[s] / floor[s] for s in students)
-    profile_rest = profile["total"] - profile["execute"]
+    startup = profile["import seconds"] + profile["start seconds"]
     typical = floors.get(PROFILED_STUDENT) or next(iter(floors.values()))
 
     def row(part, seconds, note="", floor_seconds=floor_each):
@@ -201,19 +148,22 @@ def overhead_figure(runs, students, floors, floor_cpu, profile, reads, startup, 
         row("  worker start-up and pool, shared out", startup_each,
             "grade() wall less the sum of its workers' time"),
         row("    of which a worker's start-up, alone", startup / n,
-            f"{startup:.2f} s once per worker (new interpreter, imports, NbGraderAPI), "
-            f"shared out over {n}"),
-        row(f"one api.autograde ({PROFILED_STUDENT}), profiled", profile["total"],
-            "cProfile adds its own overhead"),
-        row("  execution (nbconvert ExecutePreprocessor)", profile["execute"],
-            f"of which kernel start + shutdown {profile['kernel']:.2f} s"),
-        row("  nbgrader's own processing", profile_rest,
+            f"{startup:.2f} s once per worker (imports, NbGraderAPI), shared out over {n}"),
+        row(f"one submission in a worker ({PROFILED_STUDENT}), profiled", profile["total"],
+            "autograder.grade._grade_one under cProfile (which adds overhead), in a new process"),
+    ]
+    rows += [row("  " * (depth + 1) + name, seconds, "called from the line above"
+                 if depth else "called by _grade_one")
+             for depth, name, seconds in profile["call tree"]]
+    rows += [
+        row("  in autograde: execution (ExecutePreprocessor)", profile["execute"],
+            f"of which kernel start + shutdown {profile['kernel start and stop']:.2f} s"),
+        row("  in autograde: nbgrader's own processing", profile["autograde"] - profile["execute"],
             "sanitize, restore cells, gradebook, save autogrades, write"),
     ]
     rows += [row(f"  self time in {place}", seconds, "whole call, by package")
-             for place, seconds in profile["self_time"].items()]
+             for place, seconds in profile["self time"].items()]
     rows += [
-        row("grade.py's own notebook reads", reads, "_precheck + _timed_out_cells"),
         row("feedback command (not part of grade())", feedback_each,
             "includes its one nbgrader start-up"
             + (f"; {len(failures)} failed" if failures else "")),
@@ -227,8 +177,9 @@ def overhead_figure(runs, students, floors, floor_cpu, profile, reads, startup, 
         "paired = median over students of worker seconds / that student's floor seconds; "
         "CPU-time ratio = CPU seconds of grade() with its workers and kernels / those of the "
         "floor (less sensitive to other work on the machine than the wall clock)",
-        "self time of the profiled call is split by the package each function lives in; "
-        "'kernel: waiting and messaging' is the time spent while the kernel runs the cells",
+        "the profiled submission's calls are listed when they take 5% of it or more; its self "
+        "time is split by the package each function lives in, 'waiting' being the time while "
+        "the kernel or another process works",
     ]
     if errors:
         notes.append(f"the floor run of {PROFILED_STUDENT} raised in {', '.join(errors)}: "
