@@ -1,6 +1,8 @@
 """The project's own set-up: pinned packages, the same in pyproject.toml and environment.yml."""
 
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -40,9 +42,6 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_the_package_and_tests_are_lint_clean():
-    import subprocess
-    import sys
-
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "autograder",
                              "tests", *(["bench"] if (ROOT / "bench").is_dir() else [])],
                             cwd=ROOT, capture_output=True, text=True)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .numgrad import centred_differences
+
 
 @dataclass
 class Case:
@@ -163,13 +165,7 @@ def _differences(case, h, one_sided):
     f, x = case.args["f"], case.args["x"]
     f0 = float(f())
     forward, backward, centred = (np.zeros_like(x) for _ in range(3))
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + h
-        f_plus = float(f())
-        x[index] = old - h
-        f_minus = float(f())
-        x[index] = old
+    for index, (f_plus, _), (f_minus, _) in centred_differences(f, x, h):
         forward[index], backward[index] = (f_plus - f0) / h, (f0 - f_minus) / h
         centred[index] = (f_plus - f_minus) / (2 * h)
     return (forward, backward) if one_sided else (centred,)

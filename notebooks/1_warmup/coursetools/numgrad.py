@@ -16,6 +16,22 @@ def _require_float_array(x, what):
         raise ValueError(f"{what} contains NaN or inf")
 
 
+def centred_differences(f, x, h=H, probe=None):
+    """For every entry i of x: (i, (f, probe) at x + h e_i, (f, probe) at x - h e_i).
+
+    x is perturbed in place one entry at a time and every entry is restored; probe, if
+    given, is read at each perturbation too (the gradient check watches the ReLU kinks).
+    """
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + h
+        plus = float(f()), probe() if probe else None
+        x[index] = old - h
+        minus = float(f()), probe() if probe else None
+        x[index] = old
+        yield index, plus, minus
+
+
 def numerical_gradient(f, x, h=H):
     """dF/dx by centred differences, (F(x + h e_i) - F(x - h e_i)) / 2h for every entry i.
 
@@ -24,13 +40,7 @@ def numerical_gradient(f, x, h=H):
     """
     _require_float_array(x, "x")
     grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + h
-        f_plus = float(f())
-        x[index] = old - h
-        f_minus = float(f())
-        x[index] = old
+    for index, (f_plus, _), (f_minus, _) in centred_differences(f, x, h):
         grad[index] = (f_plus - f_minus) / (2 * h)
     return grad
 
@@ -104,13 +114,7 @@ def gradient_check(loss, variables, analytic, kinks=None, h=H, tolerance=1e-6):
         numerical = np.zeros_like(x)
         errors = np.zeros_like(x)
         skipped = []
-        for index in np.ndindex(x.shape):
-            old = x[index]
-            x[index] = old + h
-            f_plus, z_plus = float(loss()), kinks() if kinks else None
-            x[index] = old - h
-            f_minus, z_minus = float(loss()), kinks() if kinks else None
-            x[index] = old
+        for index, (f_plus, z_plus), (f_minus, z_minus) in centred_differences(loss, x, h, kinks):
             if kinks is not None and np.any((z_plus > 0) != (z_minus > 0)):
                 skipped.append(index)
                 continue
