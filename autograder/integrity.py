@@ -38,6 +38,8 @@ PROTECTED = {
     # grade with what arrived instead of failing the whole notebook.
     "Execute.iopub_timeout": 15,
     "Execute.raise_on_iopub_timeout": False,
+    # The kernel has nothing to save: stop it at once (0.3 s less per submission).
+    "Execute.shutdown_kernel": "immediate",
     # nbgrader's default lists, with cell kinds restored before their sources, hidden tests
     # removed before anything runs, and outputs cut to size and scrubbed of course paths.
     "Autograde.sanitize_preprocessors": [ClearOutput, DeduplicateIds, OverwriteKernelspec,

@@ -39,30 +39,43 @@ def bucket_of(path, name):
 
 
 def label(key):
+    """package.module.function of a profile entry (exec'd code and built-ins as they are)."""
     path, _, name = key
     if path == "~":
         return name
-    parts = path.replace("\\", "/").split("/")
-    module = parts[-1].removesuffix(".py")
-    package = next((p for p in ("autograder", "nbgrader", "nbconvert", "nbclient", "nbformat")
-                    if p in parts), parts[-2] if len(parts) > 1 else "")
-    return f"{package}.{module}.{name}" if package != module else f"{module}.{name}"
+    if path.startswith("<"):
+        return f"code run by exec ({path})"
+    parts = path.replace("\\", "/").removesuffix(".py").split("/")
+    roots = [i for i, p in enumerate(parts) if p in ("autograder", "site-packages", "lib")]
+    dotted = parts[roots[-1] + (parts[roots[-1]] != "autograder"):] if roots else parts[-1:]
+    return ".".join([p for p in dotted if p != "__init__" and not p.startswith("python3")]
+                    + [name])
 
 
 def find(stats, path_end, name):
     return [k for k in stats if k[0].replace("\\", "/").endswith(path_end) and k[2] == name]
 
 
-def call_tree(stats, root, threshold, depth=0, max_depth=4):
-    """[(depth, label, seconds)]: the callees of root taking at least threshold seconds, and
-    theirs in turn for the autograder package's own functions, depth first."""
+def call_tree(stats, roots, threshold, depth=0, max_depth=8, widest=4):
+    """[(depth, label, seconds)]: what the functions roots call, by label, when it takes at
+    least threshold seconds (the widest few), and what those call in turn when they are the
+    autograder package's functions, built-ins such as exec, or code that exec runs (a test
+    cell's), depth first."""
+    edges = {}
+    for key, (_, _, _, _, callers) in stats.items():
+        seconds = sum(callers[r][3] for r in roots if r in callers)
+        if seconds:
+            node = edges.setdefault(label(key), [0.0, []])
+            node[0] += seconds
+            node[1].append(key)
     rows = []
-    for key, (_, _, _, _, callers) in sorted(stats.items(), key=lambda kv: -kv[1][3]):
-        if root not in callers or callers[root][3] < threshold:
-            continue
-        rows.append((depth, label(key), callers[root][3]))
-        if depth + 1 < max_depth and "/autograder/" in key[0].replace("\\", "/"):
-            rows += call_tree(stats, key, threshold, depth + 1, max_depth)
+    ranked = sorted(edges.items(), key=lambda kv: -kv[1][0])
+    for name, (seconds, keys) in [kv for kv in ranked if kv[1][0] >= threshold][:widest]:
+        rows.append((depth, name, seconds))
+        paths = [k[0].replace("\\", "/") for k in keys]
+        if depth + 1 < max_depth and any("/autograder/" in p or p.startswith(("~", "<"))
+                                         for p in paths):
+            rows += call_tree(stats, keys, threshold, depth + 1, max_depth, widest)
     return rows
 
 
@@ -88,7 +101,7 @@ def profile(root, assignment, student):
         place = bucket_of(path, name)
         by_place[place] = by_place.get(place, 0.0) + self_time
     (grade_one,) = find(stats, "autograder/grade.py", "_grade_one")
-    tree = call_tree(stats, grade_one, threshold=0.05 * (done - ready))
+    tree = call_tree(stats, [grade_one], threshold=0.05 * (done - ready))
     return {
         "status": outcome.status, "detail": outcome.detail,
         "import seconds": imported - started, "start seconds": ready - imported,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograder.cases.network import network
-from bench import autodiff, gradcheck, runall
+from bench import autodiff, gradcheck, runall, worker_profile
 from bench.agreement import Disagreement, check_agreement, scaled_error
 from bench.report import FIGURE_KEYS, figure, fmt, render, render_all, skipped, write_json
 from bench.timing import calls_per_sample, interleaved, median, paired_ratio, spread
@@ -105,6 +105,27 @@ def test_pytest_output_is_summarized():
     assert failed == ["tests/test_a.py::test_b"]
     assert slowest == [(60.12, "tests/test_grading.py::test_class[jobs 2]"),
                        (0.5, "tests/test_a.py::test_b")]
+
+
+def test_the_worker_profile_names_and_nests_the_calls():
+    grade_one = ("/x/autograder/grade.py", 1, "_grade_one")
+    autograde = ("/v/lib/python3.11/site-packages/nbgrader/apps/api.py", 9, "autograde")
+    check = ("/x/autograder/integrity.py", 5, "check_submission")
+    hidden = ("/x/autograder/cases/__init__.py", 7, "hidden_cases")
+    tiny = ("/x/autograder/grade.py", 2, "_outcome_of")
+    stats = {grade_one: (1, 1, 0.0, 4.0, {}),
+             autograde: (1, 1, 0.1, 2.5, {grade_one: (1, 1, 0.1, 2.5)}),
+             check: (1, 1, 0.0, 1.4, {grade_one: (1, 1, 0.0, 1.4)}),
+             hidden: (8, 8, 0.7, 0.7, {check: (8, 8, 0.7, 0.7)}),
+             tiny: (1, 1, 0.01, 0.01, {grade_one: (1, 1, 0.01, 0.01)})}
+    assert worker_profile.call_tree(stats, [grade_one], threshold=0.2) == [
+        (0, "nbgrader.apps.api.autograde", 2.5),
+        (0, "autograder.integrity.check_submission", 1.4),
+        (1, "autograder.cases.hidden_cases", 0.7)]
+    assert worker_profile.bucket_of("~", "<method 'poll' of 'select.epoll' objects>") \
+        .startswith("waiting")
+    assert worker_profile.bucket_of("/v/site-packages/sqlalchemy/orm.py", "query") \
+        .startswith("database")
 
 
 def test_gradient_check_error_falls_then_rises_as_h_shrinks():
