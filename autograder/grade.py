@@ -2,16 +2,19 @@
 
 Each worker starts nbgrader once and autogrades its share of the submissions in-process, so
 nbgrader's start-up is paid once per worker, not once per student. Every submission gets a
-status (graded, timed out, broken submission, missing notebook, autograde failed); a broken
-submission never stops the rest of the class. Workers share the SQLite gradebook, whose lock
+status (graded, timed out, broken submission, missing notebook, kernel died, autograde
+failed); a broken submission never stops the rest of the class, not even one that takes its
+worker process down (it is retried alone). Workers share the SQLite gradebook, whose lock
 they wait for (Course.db_url sets the timeout), so no grade is lost to contention.
 """
 
 import json
 import os
+import re
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 
@@ -51,22 +54,38 @@ def grade(course, assignment, students=None, jobs=None, overrides=None, progress
     outcomes = {}
     bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="submission",
                disable=not progress)
+    setup = (str(course.root), overrides or {})
+    lost = _run(setup, assignment, students, jobs, outcomes, bar)
+    for student in lost:  # its worker died: alone in a new one, then give up on it
+        if _run(setup, assignment, [student], 1, outcomes, bar):
+            outcomes[student] = Outcome(student, FAILED, "the grading worker died on it")
+            bar.update()
+    bar.close()
+    statuses = course.load_statuses(assignment)
+    statuses.update({s: asdict(o) for s, o in outcomes.items()})
+    course.save_statuses(assignment, statuses)
+    return dict(sorted(outcomes.items()))
+
+
+def _run(setup, assignment, students, jobs, outcomes, bar):
+    """Grade students in a pool of jobs workers into outcomes; return those whose worker died."""
+    lost = []
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
-                             initargs=(str(course.root), overrides or {})) as pool:
-        futures = [pool.submit(_grade_one, assignment, s) for s in students]
+                             initargs=setup) as pool:
+        futures = {pool.submit(_grade_one, assignment, s): s for s in students}
         for future in as_completed(futures):
-            outcome = future.result()
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                lost.append(futures[future])
+                continue
             outcomes[outcome.student] = outcome
             bar.update()
             if outcome.status != GRADED:
                 bar.write(f"{outcome.student}: {outcome.status} — {outcome.detail}")
             for flag in outcome.flags:
                 bar.write(f"{outcome.student}: flagged — {flag}")
-    bar.close()
-    statuses = course.load_statuses(assignment)
-    statuses.update({s: asdict(o) for s, o in outcomes.items()})
-    course.save_statuses(assignment, statuses)
-    return dict(sorted(outcomes.items()))
+    return sorted(lost)
 
 
 _worker = {}
@@ -130,8 +149,9 @@ def _outcome_of(course, assignment, student, result):
             return Outcome(student, KERNEL_DIED, "the kernel died while running the notebook "
                            "(a crash, os._exit or running out of memory): nothing was graded")
         reasons = [line.strip() for line in log.splitlines()
-                   if line.strip() and not line.lstrip().startswith(("[", "File", "^"))]
-        return Outcome(student, FAILED, (reasons or ["unknown error"])[-1][:300])
+                   if re.match(r"\s*\w+(Error|Exception): ", line)
+                   and "NbGraderException" not in line]
+        return Outcome(student, FAILED, (reasons or ["nbgrader failed on it"])[-1][:300])
     path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
     timed_out = _timed_out_cells(path)
     if timed_out:

@@ -6,7 +6,7 @@ code cannot:
 - import the `autograder` package (the reference and the hidden cases),
 - read, list or write anything in the course directory outside its own folder (solutions,
   the gradebook, other students), nor read the autograder package's files,
-- start processes or open network connections,
+- start processes, signal other processes or open network connections,
 - use more memory than MEMORY_LIMIT (a MemoryError in the cell that asks for it).
 
 Every refused action raises PermissionError (ImportError for imports) with a message that
@@ -25,7 +25,7 @@ ENV_COURSE_ROOT = "AUTOGRADER_COURSE_ROOT"
 
 _FORBIDDEN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
                      "os.fork", "os.forkpty", "pty.spawn", "socket.connect", "socket.bind",
-                     "sys.addaudithook")
+                     "sys.addaudithook", "os.kill", "os.killpg", "signal.pthread_kill")
 _PATH_EVENTS = {"open": 0, "os.listdir": 0, "os.scandir": 0, "os.remove": 0, "os.rmdir": 0,
                 "os.rename": 0, "os.mkdir": 0, "os.chmod": 0, "os.chown": 0, "os.truncate": 0,
                 "os.link": 0, "os.symlink": 0, "os.utime": 0, "shutil.rmtree": 0,

@@ -3,7 +3,9 @@
 import csv
 import hashlib
 import io
+import shutil
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -11,13 +13,14 @@ import pytest
 from autograder import cli
 from autograder import report as class_report
 from autograder.collect import CollectError, collect
-from autograder.course import NOTEBOOKS
+from autograder.course import NOTEBOOKS, Course
 from autograder.demo import NO_SHOW, add_roster, make_course
 from autograder.export import export
 from autograder.feedback import feedback
 from autograder.grade import grade
 from autograder.sample_class import ASSIGNMENT, Student, notebook_of, solution_code, write_class
 
+ROOT = Path(__file__).resolve().parent.parent
 IDS = ["test_forward", "test_dJ_dtheta", "test_dJ_dU", "test_dJ_db2", "test_dJ_dz", "test_dJ_dW",
        "test_dJ_db1", "test_dJ_dx", "test_shapes", "test_backward", "q_relu_mask"]
 FULL = [2, 2, 2, 1, 3, 2, 1, 2, 2, 2]
@@ -246,3 +249,16 @@ def test_every_assignment_scores_perfect_and_blank_submissions_exactly(tmp_path)
                       ("2_backprop", "blank"): ("0", "21"), ("2_backprop", "perfect"): ("19", "21"),
                       ("3_minibatch", "blank"): ("0", "15"),
                       ("3_minibatch", "perfect"): ("13", "15")}
+
+
+def test_a_worker_that_dies_costs_only_its_submissions(tmp_path):
+    """Workers that cannot even start: every student is reported, nothing is raised."""
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    course = Course(tmp_path)
+    for student in ("ann", "bob"):
+        course.submitted(student, ASSIGNMENT).mkdir(parents=True)
+    (tmp_path / "nbgrader_config.py").unlink()  # the workers' Course(root) now fails
+    outcomes = grade(course, ASSIGNMENT, jobs=2, progress=False)
+    assert {s: (o.status, o.detail) for s, o in outcomes.items()} == {
+        "ann": ("autograde failed", "the grading worker died on it"),
+        "bob": ("autograde failed", "the grading worker died on it")}
