@@ -67,7 +67,9 @@ def run(folder, jobs=None, timeout=None, progress=True):
     add_roster(course, [s for s, _, _ in collected.taken] + [NO_SHOW])
     say("3. grading ...")
     overrides = {"Execute.timeout": timeout} if timeout else None
+    grading_started = time.perf_counter()
     outcomes = grade(course, ASSIGNMENT, jobs=jobs, overrides=overrides, progress=progress)
+    grading = time.perf_counter() - grading_started
     csv_path = course.root / "grades.csv"
     rows = export(course, [ASSIGNMENT], csv_path)
     say("4. writing feedback and the class report ...")
@@ -76,10 +78,11 @@ def run(folder, jobs=None, timeout=None, progress=True):
     mistakes = class_report.build(course, ASSIGNMENT, rows, course.grading_dir)
     say("")
     say(summary(course, rows, mistakes))
-    seconds = time.perf_counter() - started
-    grading = sum(o.seconds for o in outcomes.values())
-    say(f"\n{len(outcomes)} submissions graded in {seconds:.0f} s "
-        f"({grading / max(1, len(outcomes)):.1f} s of worker time per submission).")
+    worker = sum(o.seconds for o in outcomes.values()) / max(1, len(outcomes))
+    say(f"\n{len(outcomes)} submissions graded in {grading:.0f} s, "
+        f"{grading / max(1, len(outcomes)):.1f} s per submission "
+        f"({worker:.1f} s of a worker's time each); the whole cycle took "
+        f"{time.perf_counter() - started:.0f} s.")
     say(f"grades:   {csv_path}")
     say(f"feedback: {course.root / 'feedback'}")
     say(f"report:   {course.grading_dir / (ASSIGNMENT + '-report.html')}")
