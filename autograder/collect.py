@@ -47,11 +47,17 @@ def collect(course, assignment, source):
     else:
         raise CollectError(f"{source}: not a folder of student folders nor a .zip file")
     report = CollectReport(skipped=found.pop("", []))
+    raw_ids = {}
     for raw_id, files in sorted(found.items()):
         sid = student_id(raw_id)
         if not sid:
             report.skipped.append((raw_id, "no usable student id in the name"))
             continue
+        if sid in raw_ids:  # two students would share one folder: take neither silently
+            report.skipped.append((raw_id, f"student ids {raw_ids[sid]!r} and {raw_id!r} both "
+                                           f"become {sid!r}: rename one and collect again"))
+            continue
+        raw_ids[sid] = raw_id
         notes = [f"student id {raw_id!r} stored as {sid!r}"] if sid != raw_id else []
         target = course.submitted(sid, assignment) / notebook
         chosen = _choose(files, notebook, notes)

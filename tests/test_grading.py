@@ -176,18 +176,21 @@ def test_collect_from_an_lms_zip(graded, tmp_path):
         z.writestr("bob_backprop.ipynb", b"{not json")
         z.writestr("README.txt", "hello")
         z.writestr("nounderscore.ipynb", notebook_bytes(course))
+        z.writestr("Emile Zola_backprop.ipynb", notebook_bytes(course))
     report = collect(course, "2_backprop", archive)
     assert report.lines() == [
+        "took Emile_Zola from Emile Zola_backprop.ipynb (student id 'Emile Zola' stored as "
+        "'Emile_Zola')",
         "took alice from alice_backprop.ipynb",
         "took bob from bob_backprop.ipynb",
-        "took Emile_Zola from Émile Zola_123_backprop.ipynb (student id 'Émile Zola' stored "
-        "as 'Emile_Zola')",
         "skipped README.txt: not a notebook named <student id>_<anything>.ipynb",
         "skipped nounderscore.ipynb: not a notebook named <student id>_<anything>.ipynb",
-        "3 submission(s) collected, 2 skipped",
+        "skipped Émile Zola: student ids 'Emile Zola' and 'Émile Zola' both become "
+        "'Emile_Zola': rename one and collect again",
+        "3 submission(s) collected, 3 skipped",
     ]
     again = collect(course, "2_backprop", archive)
-    assert again.taken[0] == ("alice", "alice_backprop.ipynb",
+    assert again.taken[1] == ("alice", "alice_backprop.ipynb",
                               "unchanged since the last collection")
 
 
