@@ -13,6 +13,13 @@ from .feedback import feedback
 from .grade import grade
 
 
+def _course(args):
+    try:
+        return Course(args.course)
+    except FileNotFoundError as error:
+        raise SystemExit(f"autograder {args.command}: {error}") from None
+
+
 def _assignments(course, names):
     unknown = [a for a in names if a not in course.assignments()]
     if unknown:
@@ -26,7 +33,8 @@ def _release(args):
 
 
 def _collect(args):
-    course = Course(args.course)
+    course = _course(args)
+    _assignments(course, [args.assignment])
     try:
         report = collect(course, args.assignment, args.source)
     except CollectError as error:
@@ -35,7 +43,7 @@ def _collect(args):
 
 
 def _grade(args):
-    course = Course(args.course)
+    course = _course(args)
     overrides = {"Execute.timeout": args.timeout} if args.timeout else None
     for assignment in _assignments(course, args.assignments):
         outcomes = grade(course, assignment, jobs=args.jobs, overrides=overrides)
@@ -46,7 +54,7 @@ def _grade(args):
 
 
 def _feedback(args):
-    course = Course(args.course)
+    course = _course(args)
     for assignment in _assignments(course, args.assignments):
         statuses = course.load_statuses(assignment)
         graded = [s for s, o in statuses.items() if o["status"] in ("graded", "timed out")]
@@ -58,13 +66,13 @@ def _feedback(args):
 
 
 def _export(args):
-    course = Course(args.course)
+    course = _course(args)
     rows = export(course, _assignments(course, args.assignments), args.output)
     print(f"{len(rows)} row(s) written to {args.output}")
 
 
 def _report(args):
-    course = Course(args.course)
+    course = _course(args)
     assignments = _assignments(course, args.assignments)
     rows = export(course, assignments, course.grading_dir / "grades.csv")
     for assignment in assignments:

@@ -90,9 +90,16 @@ class Course:
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
 
-        os.environ["PATH"] = venv_env()["PATH"]  # nbgrader runs `alembic` from this venv
+        _alembic_on_path()
         config = self.config(**overrides)
         return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+    def open_gradebook(self):
+        """nbgrader's Gradebook of this course (created if there is none yet)."""
+        from nbgrader.api import Gradebook
+
+        _alembic_on_path()
+        return Gradebook(self.db_url)
 
     def load_statuses(self, assignment):
         path = self.status_file(assignment)
@@ -102,3 +109,8 @@ class Course:
         self.grading_dir.mkdir(exist_ok=True)
         text = json.dumps(dict(sorted(statuses.items())), indent=1, ensure_ascii=False)
         self.status_file(assignment).write_text(text + "\n", encoding="utf-8")
+
+
+def _alembic_on_path():
+    """nbgrader runs the `alembic` executable of this venv when it opens a gradebook."""
+    os.environ["PATH"] = venv_env()["PATH"]

@@ -45,9 +45,7 @@ def make_course(folder, assignments, source_root=ROOT):
 
 def add_roster(course, students):
     """Put the students in the gradebook, as `nbgrader db student import` would."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(course.db_url) as gradebook:
+    with course.open_gradebook() as gradebook:
         for student in students:
             gradebook.update_or_create_student(student)
 

@@ -25,12 +25,12 @@ def grade_ids(course, assignment):
 
 def rows(course, assignments):
     """The export's rows (dicts), sorted by assignment then student."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     result = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with Gradebook(course.db_url) as gradebook:
+        with course.open_gradebook() as gradebook:
             roster = {s.id for s in gradebook.students}
             for assignment in assignments:
                 statuses = course.load_statuses(assignment)

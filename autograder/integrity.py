@@ -91,8 +91,6 @@ def refused_in_kernel(notebook):
 
 def check_submission(course, assignment, student, timeout):
     """Verify one autograded submission, fix its grades and feedback; return its flags."""
-    from nbgrader.api import Gradebook
-
     name = f"{course.notebook_name(assignment)}.ipynb"
     released = nbformat.read(course.release(assignment) / name, as_version=4)
     submitted = nbformat.read(course.submitted(student, assignment) / name, as_version=4)
@@ -103,7 +101,7 @@ def check_submission(course, assignment, student, timeout):
     verdicts, violations = verify(course, assignment, student, timeout)
     flags += [f"refused during verification: {m}" for m in dict.fromkeys(violations)]
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
-    with Gradebook(course.db_url) as gradebook:
+    with course.open_gradebook() as gradebook:
         for grade_id, (visible, hidden) in verdicts.items():
             if visible is None and hidden is None:
                 continue

@@ -55,9 +55,7 @@ def build(course, assignment, rows, folder):
 
 
 def _max_points(course, assignment, grade_id):
-    from nbgrader.api import Gradebook
-
-    with Gradebook(course.db_url) as gradebook:
+    with course.open_gradebook() as gradebook:
         return gradebook.find_grade_cell(grade_id, course.notebook_name(assignment),
                                          assignment).max_score
 

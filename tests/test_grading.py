@@ -265,3 +265,16 @@ def test_a_worker_that_dies_costs_only_its_submissions(tmp_path):
     assert {s: (o.status, o.detail) for s, o in outcomes.items()} == {
         "ann": ("autograde failed", "the grading worker died on it"),
         "bob": ("autograde failed", "the grading worker died on it")}
+
+
+def test_the_command_line_names_what_is_wrong(tmp_path, graded):
+    with pytest.raises(SystemExit, match=rf"^autograder grade: {tmp_path} is not a course "
+                                         "directory: no nbgrader_config.py there$"):
+        cli.main(["grade", "--course", str(tmp_path)])
+    with pytest.raises(SystemExit, match=r"^unknown assignment\(s\) nosuch; the course has "
+                                         "1_warmup, 2_backprop, 3_minibatch$"):
+        cli.main(["collect", "--course", str(graded["course"].root), "nosuch", str(tmp_path)])
+    with pytest.raises(SystemExit, match=r"^collect: .*/missing.zip: not a folder of student "
+                                         "folders nor a .zip file$"):
+        cli.main(["collect", "--course", str(graded["course"].root), ASSIGNMENT,
+                  str(tmp_path / "missing.zip")])
