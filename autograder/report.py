@@ -103,7 +103,7 @@ def _html(assignment, rows, pass_rate, mistakes):
         for (g, m), s in sorted(mistakes.items(), key=lambda item: (-len(item[1]), item[0])))
     flagged = "".join(
         f"<tr><td>{e(r['student'])}</td><td>{'<br>'.join(e(f) for f in r['flags'].split('; '))}"
-        "</td></tr>" for r in rows if r.get("flags"))
+        "</td></tr>" for r in rows if r.get("flags")) or "<tr><td colspan=2>none</td></tr>"
     attention = "".join(
         f"<tr><td>{e(r['student'])}</td><td>{e(r['status'])}</td><td>{e(r['detail'])}</td></tr>"
         for r in rows if r["status"] != "graded")
