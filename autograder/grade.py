@@ -135,7 +135,7 @@ def _precheck(course, assignment, student):
         nbformat.validate(notebook)
     except (NotJSONError, json.JSONDecodeError, nbformat.ValidationError,
             UnicodeDecodeError) as error:
-        first_line = str(error).strip().splitlines()[0][:200]
+        first_line = str(error).strip().splitlines()[0].split(": '")[0][:200]
         return Outcome(student, BROKEN, f"{where} is not a valid notebook: {first_line}")
     except Exception as error:
         return Outcome(student, BROKEN, f"{where} cannot be read: {type(error).__name__}: {error}")

@@ -33,7 +33,7 @@ KERNEL_START = ["import warnings", 'warnings.simplefilter("ignore")',
                 "import autograder.sandbox", "autograder.sandbox.install_in_kernel()"]
 PROTECTED = {
     "Execute.extra_arguments": [f"--IPKernelApp.exec_lines={KERNEL_START!r}",
-                                "--HistoryManager.enabled=False"],
+                                "--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"],
     # A flood of output may still be arriving when a cell ends: wait for it a while, then
     # grade with what arrived instead of failing the whole notebook.
     "Execute.iopub_timeout": 15,
