@@ -10,7 +10,7 @@ from .collect import CollectError, collect
 from .course import Course
 from .export import export
 from .feedback import feedback
-from .grade import grade
+from .grade import SCORED, grade
 
 
 def _course(args):
@@ -57,7 +57,7 @@ def _feedback(args):
     course = _course(args)
     for assignment in _assignments(course, args.assignments):
         statuses = course.load_statuses(assignment)
-        graded = [s for s, o in statuses.items() if o["status"] in ("graded", "timed out")]
+        graded = [s for s, o in statuses.items() if o["status"] in SCORED]
         failures = feedback(course, assignment, graded)
         print(f"{assignment}: feedback for {len(graded) - len(failures)} student(s) in "
               f"{course.root / 'feedback'}")

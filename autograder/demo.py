@@ -15,7 +15,7 @@ from .collect import collect
 from .course import Course
 from .export import export, grade_ids
 from .feedback import feedback
-from .grade import grade
+from .grade import SCORED, grade
 from .sample_class import ASSIGNMENT, write_class
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def run(folder, jobs=None, timeout=None, progress=True):
     csv_path = course.root / "grades.csv"
     rows = export(course, [ASSIGNMENT], csv_path)
     say("4. writing feedback and the class report ...")
-    graded = [s for s, o in outcomes.items() if o.status in ("graded", "timed out")]
+    graded = [s for s, o in outcomes.items() if o.status in SCORED]
     feedback(course, ASSIGNMENT, graded)
     mistakes = class_report.build(course, ASSIGNMENT, rows, course.grading_dir)
     say("")

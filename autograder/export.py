@@ -10,9 +10,7 @@ import warnings
 
 import nbformat
 
-from .grade import GRADED, NOT_SUBMITTED, TIMED_OUT
-
-SCORED = (GRADED, TIMED_OUT)
+from .grade import NOT_SUBMITTED, SCORED
 
 
 def grade_ids(course, assignment):

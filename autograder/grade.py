@@ -30,6 +30,7 @@ GRADED, TIMED_OUT = "graded", "timed out"
 BROKEN, MISSING, FAILED = "broken submission", "missing notebook", "autograde failed"
 KERNEL_DIED = "kernel died"
 NOT_SUBMITTED = "not submitted"
+SCORED = (GRADED, TIMED_OUT, KERNEL_DIED)
 
 
 @dataclass
@@ -111,9 +112,10 @@ def _grade_one(assignment, student):
         except Exception as error:  # nbgrader itself failed on this submission
             result = {"success": False, "error": f"{type(error).__name__}: {error}"}
         outcome = _outcome_of(course, assignment, student, result)
-        if outcome.status in (GRADED, TIMED_OUT):
+        if outcome.status in SCORED:
             try:
-                outcome.flags = check_submission(course, assignment, student, _worker["timeout"])
+                outcome.flags = check_submission(course, assignment, student, _worker["timeout"],
+                                                 kernel_ran=outcome.status != KERNEL_DIED)
             except Exception as error:  # the verification itself failed: say so, score nothing
                 outcome = Outcome(student, FAILED, f"verification failed: "
                                   f"{type(error).__name__}: {error}"[:300])
@@ -147,7 +149,8 @@ def _outcome_of(course, assignment, student, result):
         log = f"{result.get('log', '')}\n{result.get('error', '')}"
         if "DeadKernelError" in log or "Kernel died" in log:
             return Outcome(student, KERNEL_DIED, "the kernel died while running the notebook "
-                           "(a crash, os._exit or running out of memory): nothing was graded")
+                           "(a crash or os._exit): each test was graded by re-running it "
+                           "outside the notebook")
         reasons = [line.strip() for line in log.splitlines()
                    if re.match(r"\s*\w+(Error|Exception): ", line)
                    and "NbGraderException" not in line]

@@ -9,6 +9,8 @@ a test passed in the notebook but failed outside it, when a locked cell was edit
 reordered or had its metadata changed, or when the sandbox refused something.
 """
 
+import shutil
+
 import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
@@ -89,9 +91,25 @@ def refused_in_kernel(notebook):
     return found
 
 
-def check_submission(course, assignment, student, timeout):
-    """Verify one autograded submission, fix its grades and feedback; return its flags."""
+def stage(course, assignment, student):
+    """Put the submission in its autograded folder as nbgrader would have, for a notebook whose
+    kernel died: the assignment's files (never its notebooks) and the submitted notebook."""
     name = f"{course.notebook_name(assignment)}.ipynb"
+    folder = course.autograded(student, assignment)
+    shutil.copytree(course.source(assignment), folder, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("*.ipynb", "__pycache__", ".ipynb_checkpoints"))
+    shutil.copyfile(course.submitted(student, assignment) / name, folder / name)
+
+
+def check_submission(course, assignment, student, timeout, kernel_ran=True):
+    """Verify one autograded submission, fix its grades and feedback; return its flags.
+
+    When the kernel died (kernel_ran false) nbgrader scored nothing: the submission is staged
+    and every test cell scores what the verification alone gives it.
+    """
+    name = f"{course.notebook_name(assignment)}.ipynb"
+    if not kernel_ran:
+        stage(course, assignment, student)
     released = nbformat.read(course.release(assignment) / name, as_version=4)
     submitted = nbformat.read(course.submitted(student, assignment) / name, as_version=4)
     path = course.autograded(student, assignment) / name
@@ -103,10 +121,14 @@ def check_submission(course, assignment, student, timeout):
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in notebook.cells}
     with course.open_gradebook() as gradebook:
         for grade_id, (visible, hidden) in verdicts.items():
-            if visible is None and hidden is None:
-                continue
             grade = gradebook.find_grade(grade_id, course.notebook_name(assignment),
                                          assignment, student)
+            if not kernel_ran:  # nbgrader never scored it: the verification's word is final
+                grade.needs_manual_grade = False
+            if visible is None and hidden is None:
+                if not kernel_ran:
+                    grade.auto_score = grade.max_score
+                continue
             if visible is not None and (grade.auto_score or 0) > 0:
                 flags.append(f"{grade_id} passed in the notebook but failed when re-run "
                              f"outside it: {visible[:200]}")

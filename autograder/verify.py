@@ -36,24 +36,38 @@ class VerificationError(Exception):
 
 
 class SandboxedStudent:
-    """The student's code, run once in a sandboxed child process that answers requests."""
+    """The student's code, run once in a sandboxed child process that answers requests.
+
+    A cell that kills the process (os._exit, a crash) is left out when it is started again,
+    so the rest of the notebook can still be graded.
+    """
 
     def __init__(self, course_root, folder, cells, timeout):
         self.job = {"course_root": str(course_root), "folder": str(folder),
-                    "package_dir": str(PACKAGE_DIR), "cells": cells, "timeout": timeout}
+                    "package_dir": str(PACKAGE_DIR), "timeout": timeout}
+        self.cells, self.fatal = cells, set()
         self.folder, self.timeout = folder, timeout
         self.violations, self.cell_errors = [], []
-        self.process = None
+        self.process = self.running = None
 
     def _start(self):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.verify_child"], cwd=self.folder, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.buffer = b""
-        self._send(self.job)
-        ready = self._receive(self.timeout * (len(self.job["cells"]) + 2))
-        self.cell_errors = ready.get("cell_errors", [])
+        while True:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "autograder.verify_child"], cwd=self.folder, env=env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self.buffer, self.running = b"", None
+            cells = ["" if i in self.fatal else c for i, c in enumerate(self.cells)]
+            self._send({**self.job, "cells": cells})
+            try:
+                ready = self._receive(self.timeout * (len(cells) + 2))
+            except VerificationError:
+                if self.running is None or self.running in self.fatal:
+                    raise
+                self.fatal.add(self.running)
+                continue
+            self.cell_errors = ready.get("cell_errors", [])
+            return
 
     def close(self):
         if self.process and self.process.poll() is None:
@@ -86,6 +100,8 @@ class SandboxedStudent:
                     message = _parse(line)
                     if "violation" in message:
                         self.violations.append(str(message["violation"])[:300])
+                    elif "running" in message:
+                        self.running = message["running"]
                     else:
                         return message
                 remaining = deadline - time.monotonic()

@@ -2,7 +2,8 @@
 
 Protocol (JSON lines on the process's original stdin/stdout; student output goes nowhere):
 the first message is the job {course_root, folder, package_dir, cells, timeout}; the process
-confines itself (autograder.sandbox), runs the cells in order, answers {"ready": ...}, then
+confines itself (autograder.sandbox), runs the cells in order (saying {"running": index}
+before each), answers {"ready": ...}, then
 answers requests {"op": "kind" | "get" | "call", "name", "args", "kwargs"} until its input
 closes. A function passed as an argument is called back: {"callback": number, "args",
 "state"} (state: the call's arguments as they are now), answered by {"callback_result"} or
@@ -48,6 +49,7 @@ class Child:
     def run_cells(self, cells, timeout):
         errors = []
         for index, source in enumerate(cells):
+            self.send({"running": index})
             try:
                 code = compile(source, f"<cell {index}>", "exec")
                 signal.alarm(timeout)
