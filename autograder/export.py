@@ -35,6 +35,7 @@ def rows(course, assignments):
                 students = sorted(roster | set(statuses)
                                   | set(course.submitted_students(assignment)))
                 ids = grade_ids(course, assignment)
+                points = max_points(gradebook, course, assignment)
                 for student in students:
                     saved = statuses.get(student, {})
                     status = saved.get("status", NOT_SUBMITTED)
@@ -44,29 +45,32 @@ def rows(course, assignments):
                         try:
                             notebook = gradebook.find_submission_notebook(
                                 course.notebook_name(assignment), assignment, student)
-                            scores = {g.name: (None if g.needs_manual_grade else g.score,
-                                               g.max_score) for g in notebook.grades}
+                            scores = {g.name: None if g.needs_manual_grade else g.score
+                                      for g in notebook.grades}
                         except MissingEntry:
                             status, detail = "autograde failed", "no grades in the gradebook"
-                    row = _row(course, assignment, student, status, detail, ids, scores,
-                               gradebook)
+                    row = _row(assignment, student, status, detail, ids, scores, points)
                     row["flags"] = "; ".join(saved.get("flags", []))
                     result.append(row)
     return result
 
 
-def _row(course, assignment, student, status, detail, ids, scores, gradebook):
-    max_points = {c.name: c.max_score for c in gradebook.find_notebook(
+def max_points(gradebook, course, assignment):
+    """{grade_id: points} of the assignment's graded cells."""
+    return {c.name: c.max_score for c in gradebook.find_notebook(
         course.notebook_name(assignment), assignment).grade_cells}
+
+
+def _row(assignment, student, status, detail, ids, scores, points):
     row = {"student": student, "assignment": assignment, "status": status}
     awaiting = 0.0
     for grade_id in ids:
-        score, _ = scores.get(grade_id, (0.0, None))
+        score = scores.get(grade_id, 0.0)
         if score is None:  # a written answer not graded by hand yet
-            awaiting += max_points[grade_id]
+            awaiting += points[grade_id]
         row[grade_id] = "" if score is None else _number(score)
-    row["total"] = _number(sum(s for s, _ in scores.values() if s is not None))
-    row["max_total"] = _number(sum(max_points.values()))
+    row["total"] = _number(sum(s for s in scores.values() if s is not None))
+    row["max_total"] = _number(sum(points.values()))
     row["awaiting_manual_grading"] = _number(awaiting)
     row["detail"] = detail
     return row

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 
-from .export import SCORED, grade_ids  # noqa: E402
+from .export import SCORED, grade_ids, max_points  # noqa: E402
 
 MISTAKE = re.compile(r"Likely mistake — ([^:]+):")
 
@@ -43,8 +43,9 @@ def build(course, assignment, rows, folder):
     scored = [r for r in rows if r["status"] in SCORED]
     ids = [g for g in grade_ids(course, assignment) if g.startswith("test_")]
     mistakes = diagnosed_mistakes(course, assignment, [r["student"] for r in scored])
-    max_points = {g: _max_points(course, assignment, g) for g in ids}
-    pass_rate = {g: sum(float(r[g] or 0) == max_points[g] for r in scored) / max(1, len(scored))
+    with course.open_gradebook() as gradebook:
+        points = max_points(gradebook, course, assignment)
+    pass_rate = {g: sum(float(r[g] or 0) == points[g] for r in scored) / max(1, len(scored))
                  for g in ids}
     _plot_scores(rows, folder / f"{assignment}-scores.png")
     _plot_pass_rate(pass_rate, folder / f"{assignment}-pass-rate.png")
@@ -52,12 +53,6 @@ def build(course, assignment, rows, folder):
     (folder / f"{assignment}-report.html").write_text(
         _html(assignment, rows, pass_rate, mistakes), encoding="utf-8")
     return mistakes
-
-
-def _max_points(course, assignment, grade_id):
-    with course.open_gradebook() as gradebook:
-        return gradebook.find_grade_cell(grade_id, course.notebook_name(assignment),
-                                         assignment).max_score
 
 
 def _plot_scores(rows, path):
