@@ -5,12 +5,12 @@ import sys
 from pathlib import Path
 
 from . import demo, release
-from . import report as class_report
-from .collect import CollectError, collect
+from .grading import report as class_report
+from .grading.collect import CollectError, collect
 from .course import Course
-from .export import export
-from .feedback import feedback
-from .grade import SCORED, grade
+from .grading.export import export
+from .grading.feedback import feedback
+from .grading.grade import SCORED, grade
 
 
 def _course(args):

@@ -10,6 +10,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 NOTEBOOKS = {"1_warmup": "warmup", "2_backprop": "backprop", "3_minibatch": "minibatch"}
 SQLITE_TIMEOUT = 120  # seconds a writer waits for the gradebook lock
+IGNORED = {".ipynb_checkpoints", "__pycache__", "feedback"}  # never part of an assignment
 
 
 def venv_env():

@@ -10,12 +10,12 @@ import time
 import warnings
 from pathlib import Path
 
-from . import report as class_report
-from .collect import collect
+from .grading import report as class_report
+from .grading.collect import collect
 from .course import Course
-from .export import export, grade_ids
-from .feedback import feedback
-from .grade import SCORED, grade
+from .grading.export import export, grade_ids
+from .grading.feedback import feedback
+from .grading.grade import SCORED, grade
 from .sample_class import ASSIGNMENT, write_class
 
 ROOT = Path(__file__).resolve().parent.parent

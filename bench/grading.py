@@ -18,11 +18,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder import grade as grading
-from autograder.collect import collect
+from autograder.grading import grade as grading
+from autograder.grading.collect import collect
 from autograder.course import Course
 from autograder.demo import make_course
-from autograder.feedback import feedback
+from autograder.grading.feedback import feedback
 from autograder.sample_class import ASSIGNMENT, write_class
 
 from . import worker_profile

@@ -11,13 +11,13 @@ import nbformat
 import pytest
 
 from autograder import cli
-from autograder import report as class_report
-from autograder.collect import CollectError, collect
+from autograder.grading import report as class_report
+from autograder.grading.collect import CollectError, collect
 from autograder.course import NOTEBOOKS, Course
 from autograder.demo import NO_SHOW, add_roster, make_course
-from autograder.export import export
-from autograder.feedback import feedback
-from autograder.grade import grade
+from autograder.grading.export import export
+from autograder.grading.feedback import feedback
+from autograder.grading.grade import grade
 from autograder.sample_class import ASSIGNMENT, Student, notebook_of, solution_code, write_class
 
 ROOT = Path(__file__).resolve().parent.parent

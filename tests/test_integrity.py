@@ -6,11 +6,11 @@ import pkgutil
 import nbformat
 import pytest
 
-from autograder import report as class_report
+from autograder.grading import report as class_report
 from autograder.demo import make_course
-from autograder.export import export
-from autograder.feedback import feedback
-from autograder.grade import SCORED, grade
+from autograder.grading.export import export
+from autograder.grading.feedback import feedback
+from autograder.grading.grade import SCORED, grade
 from autograder.sample_class import ASSIGNMENT, Student, notebook_of, solution_code
 from tests import submissions
 

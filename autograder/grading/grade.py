@@ -1,0 +1,271 @@
+"""Autograde a whole class with nbgrader, in parallel worker processes, each submission sandboxed.
+
+Each worker starts nbgrader once, reads what it trusts (the instructor's tests, the hidden
+cases) before any student code runs, and autogrades its share of the submissions in-process
+with nbgrader's autograde, whose execution step runs the student's code in the sandbox
+(execute.SandboxedExecute). A submission reaches nbgrader only as a staged copy of its
+notebook (and timestamp), read without following links, so nothing else the student folder
+holds is ever copied or shown.
+
+Every submission gets a status (graded, timed out, kernel died, broken submission, missing
+notebook, autograde failed); a broken submission never stops the rest of the class, not even
+one that takes its worker process down (it is retried alone). Workers share the SQLite
+gradebook, whose lock they wait for (Course.db_url sets the timeout).
+"""
+
+import atexit
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+
+import nbformat
+from nbformat.reader import NotJSONError
+from tqdm import tqdm
+
+from ..course import Course
+from . import execute
+from .integrity import PROTECTED, tampered_cells
+from .sandbox import detect, install_runner
+
+GRADED, TIMED_OUT = "graded", "timed out"
+BROKEN, MISSING, FAILED = "broken submission", "missing notebook", "autograde failed"
+KERNEL_DIED = "kernel died"
+NOT_SUBMITTED = "not submitted"
+SCORED = (GRADED, TIMED_OUT, KERNEL_DIED)
+MAX_NOTEBOOK = 20 * 1024**2  # bytes of a submitted notebook
+
+
+class GradingError(Exception):
+    """The assignment as a whole cannot be graded (said before any submission is)."""
+
+
+@dataclass
+class Outcome:
+    """What happened to one student's submission."""
+
+    student: str
+    status: str
+    detail: str = ""
+    seconds: float = 0.0
+    flags: list = field(default_factory=list)
+    sandbox: str = ""
+
+
+def grade(course, assignment, students=None, jobs=None, overrides=None, progress=True,
+          sandbox=None, say=print):
+    """Autograde the assignment for the students (default: every submission); return outcomes.
+
+    jobs: worker processes (default: the number of cores). overrides: nbgrader settings such
+    as {"Execute.timeout": 10, "SandboxedExecute.time_budget": 120}. sandbox: the Sandbox
+    to grade in (default: the best one here; SandboxUnavailable when there is none).
+    Statuses are saved in the course's grading folder.
+    """
+    sandbox = sandbox or detect()
+    if add_to_gradebook(course, assignment):
+        say(f"{assignment} was not in the gradebook yet: added it from "
+            f"{course.source(assignment).relative_to(course.root)}/")
+    students = sorted(students or course.submitted_students(assignment))
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(students) or 1))
+    outcomes = {}
+    bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="submission",
+               disable=not progress)
+    setup = (str(course.root), assignment, overrides or {}, sandbox)
+    lost = _run(setup, students, jobs, outcomes, bar)
+    for student in lost:  # its worker died: alone in a new one, then give up on it
+        if _run(setup, [student], 1, outcomes, bar):
+            outcomes[student] = Outcome(student, FAILED, "the grading worker died on it",
+                                        sandbox=sandbox.mode)
+            bar.update()
+    bar.close()
+    statuses = course.load_statuses(assignment)
+    statuses.update({s: asdict(o) for s, o in outcomes.items()})
+    course.save_statuses(assignment, statuses)
+    return dict(sorted(outcomes.items()))
+
+
+def add_to_gradebook(course, assignment):
+    """Record the assignment's source notebook in the gradebook if it is not there yet (as
+    nbgrader's generate_assignment does, without touching the students' release); return
+    whether it was added."""
+    from nbgrader.api import MissingEntry
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with course.open_gradebook() as gradebook:
+            try:
+                gradebook.find_notebook(course.notebook_name(assignment), assignment)
+                return False
+            except MissingEntry:
+                pass
+        with tempfile.TemporaryDirectory(prefix="autograder-release-") as scratch:
+            api = course.api(**{"CourseDirectory.release_directory": scratch})
+            result = api.generate_assignment(assignment, force=True)
+    if not result.get("success"):
+        reasons = [line.strip() for line in f"{result.get('log')}\n{result.get('error')}"
+                   .splitlines() if "Error" in line or "error" in line.lower()]
+        raise GradingError(f"{assignment} is not in the gradebook and nbgrader could not add "
+                           f"it from {course.source(assignment)}: "
+                           f"{(reasons or ['unknown reason'])[-1][:300]}")
+    return True
+
+
+def _run(setup, students, jobs, outcomes, bar):
+    """Grade students in a pool of jobs workers into outcomes; return those whose worker died."""
+    lost = []
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
+                             initargs=setup) as pool:
+        futures = {pool.submit(_grade_one, s): s for s in students}
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                lost.append(futures[future])
+                continue
+            outcomes[outcome.student] = outcome
+            bar.update()
+            if outcome.status != GRADED:
+                bar.write(f"{outcome.student}: {outcome.status} — {outcome.detail}")
+            for flag in outcome.flags:
+                bar.write(f"{outcome.student}: flagged — {flag}")
+    return sorted(lost)
+
+
+_worker = {}
+
+
+def _start_worker(root, assignment, overrides, sandbox):
+    """Read everything trusted, then configure nbgrader: before any student code runs."""
+    warnings.simplefilter("ignore")
+    course = Course(root)
+    scratch = tempfile.mkdtemp(prefix="autograder-worker-")
+    atexit.register(shutil.rmtree, scratch, True)
+    runner_dir = os.path.join(scratch, "runner")
+    os.mkdir(runner_dir)
+    install_runner(runner_dir)
+    staging = os.path.join(scratch, "submissions")
+    execute.configure(sandbox, runner_dir, {assignment: execute.Plan.of(course, assignment)})
+    _worker.update(course=course, assignment=assignment, sandbox=sandbox, staging=staging,
+                   released=_released(course, assignment),
+                   api=course.api(**{**PROTECTED, **overrides,
+                                     "CourseDirectory.submitted_directory": staging,
+                                     "ScrubPaths.root": str(course.root)}))
+
+
+def _released(course, assignment):
+    """The students' notebook, for spotting edited locked cells (the source when unreleased)."""
+    name = f"{course.notebook_name(assignment)}.ipynb"
+    path = course.release(assignment) / name
+    return nbformat.read(path if path.exists() else course.source(assignment) / name,
+                         as_version=4)
+
+
+def _grade_one(student):
+    """Autograde one submission in this worker; never raises."""
+    course, api, assignment = _worker["course"], _worker["api"], _worker["assignment"]
+    mode = _worker["sandbox"].mode
+    started = time.perf_counter()
+    outcome, notebook = _stage(course, assignment, student, _worker["staging"])
+    if outcome is None:
+        try:
+            result = api.autograde(assignment, student, force=True, create=True)
+        except Exception as error:  # nbgrader itself failed on this submission
+            result = {"success": False, "error": f"{type(error).__name__}: {error}"}
+        report = execute.Context.reports.pop((assignment, student), None)
+        outcome = _outcome_of(student, result, report)
+        if outcome.status in SCORED:
+            outcome.flags = tampered_cells(_worker["released"], notebook)
+        shutil.rmtree(os.path.join(_worker["staging"], student), ignore_errors=True)
+    outcome.sandbox = mode
+    if mode == "none":
+        outcome.detail = f"{outcome.detail} [graded WITHOUT a sandbox]".strip()
+    outcome.seconds = round(time.perf_counter() - started, 3)
+    return outcome
+
+
+def _read_regular(path, limit):
+    """The bytes of path, a regular file of at most limit bytes, read without following a
+    link; OSError or ValueError otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("is not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"is larger than {limit // 1024**2} MB")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
+def _stage(course, assignment, student, staging):
+    """(Outcome, None) for a submission nbgrader cannot grade, else (None, its notebook),
+    with the notebook (and timestamp.txt) copied to the worker's staging folder."""
+    name = f"{course.notebook_name(assignment)}.ipynb"
+    folder = course.submitted(student, assignment)
+    path = folder / name
+    where = path.relative_to(course.root)
+    if not os.path.lexists(path):
+        found = sorted(p.name for p in folder.glob("*.ipynb"))
+        return Outcome(student, MISSING, f"{where} not found"
+                       + (f" (found {', '.join(found)})" if found else " (no notebook)")), None
+    try:
+        content = _read_regular(path, MAX_NOTEBOOK)
+    except OSError as error:
+        reason = ("is a symbolic link, not a notebook" if error.errno == 40
+                  else f"cannot be read: {error.strerror}")
+        return Outcome(student, BROKEN, f"{where} {reason}"), None
+    except ValueError as error:
+        return Outcome(student, BROKEN, f"{where} {error}"), None
+    try:
+        notebook = nbformat.reads(content.decode("utf-8"), as_version=nbformat.NO_CONVERT)
+        nbformat.validate(notebook)
+    except (NotJSONError, json.JSONDecodeError, nbformat.ValidationError,
+            UnicodeDecodeError) as error:
+        first_line = str(error).strip().splitlines()[0].split(": '")[0][:200]
+        return Outcome(student, BROKEN, f"{where} is not a valid notebook: {first_line}"), None
+    except Exception as error:  # noqa: BLE001 (anything else nbformat refuses)
+        return Outcome(student, BROKEN, f"{where} cannot be read: {type(error).__name__}: "
+                       f"{str(error)[:200]}"), None
+    target = os.path.join(staging, student, assignment)
+    shutil.rmtree(os.path.join(staging, student), ignore_errors=True)
+    os.makedirs(target)
+    with open(os.path.join(target, name), "wb") as copy:
+        copy.write(content)
+    try:
+        stamp = _read_regular(folder / "timestamp.txt", 1000)
+        with open(os.path.join(target, "timestamp.txt"), "wb") as copy:
+            copy.write(stamp)
+    except (OSError, ValueError):
+        pass
+    return None, nbformat.v4.upgrade(notebook) if notebook.nbformat < 4 else notebook
+
+
+def _outcome_of(student, result, report):
+    if not result.get("success") or report is None:
+        log = f"{result.get('log', '')}\n{result.get('error', '')}"
+        reasons = [line.strip() for line in log.splitlines()
+                   if re.match(r"\s*\w+(Error|Exception): ", line)
+                   and "NbGraderException" not in line]
+        return Outcome(student, FAILED, (reasons or ["nbgrader failed on it"])[-1][:300])
+    if report.timed_out or report.budget_exceeded:
+        detail = f"cells stopped at the time limit: {', '.join(report.timed_out)}" \
+            if report.timed_out else ""
+        if report.budget_exceeded:
+            detail = "; ".join(filter(None, [detail, "the submission used its whole time "
+                                             "budget: the cells after it were not run"]))
+        return Outcome(student, TIMED_OUT, detail)
+    if report.died:
+        return Outcome(student, KERNEL_DIED, "the process running the notebook died in "
+                       f"{', '.join(report.died)} (a crash or os._exit); the other cells "
+                       "were graded")
+    return Outcome(student, GRADED)

@@ -1,0 +1,89 @@
+"""nbgrader preprocessors of this course's grading, besides SandboxedExecute (execute.py)."""
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer, Unicode
+
+
+class CapOutputs(NbGraderPreprocessor):
+    """Cut every output that reaches a student to size: stream text, error messages and
+    tracebacks, the text and images of rich outputs, and the number of outputs per cell
+    (nbgrader's LimitOutput counts only stream lines, so one enormous line would pass it)."""
+
+    max_chars = Integer(20_000, help="characters kept of each text").tag(config=True)
+    max_traceback = Integer(60, help="lines kept of each traceback").tag(config=True)
+    max_outputs = Integer(30, help="outputs kept of each cell").tag(config=True)
+    max_image = Integer(1024**2, help="characters of base64 kept of an image").tag(config=True)
+
+    def _cut(self, text):
+        if isinstance(text, str) and len(text) > self.max_chars:
+            return text[: self.max_chars] + "\n... Output truncated ..."
+        return text
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if len(cell.outputs) > self.max_outputs:
+            extra = len(cell.outputs) - self.max_outputs
+            cell.outputs = cell.outputs[: self.max_outputs]
+            cell.outputs.append({"output_type": "stream", "name": "stdout",
+                                 "text": f"... {extra} more outputs not shown ...\n"})
+        for output in cell.outputs:
+            if "text" in output:
+                output["text"] = self._cut(output["text"])
+            if "evalue" in output:
+                output["evalue"] = self._cut(output["evalue"])
+            if "traceback" in output:
+                output["traceback"] = [self._cut(line)
+                                       for line in output["traceback"][-self.max_traceback:]]
+            data = output.get("data", {})
+            for mime in list(data):
+                if mime.startswith("image/") and len(data[mime]) > self.max_image:
+                    data["text/plain"] = "<an image too large to show>"
+                    del data[mime]
+                elif isinstance(data[mime], str):
+                    data[mime] = self._cut(data[mime])
+        return cell, resources
+
+
+class RestoreCellKinds(NbGraderPreprocessor):
+    """Give every cell the gradebook knows back its kind (graded, solution) before nbgrader's
+    OverwriteCells restores its source: a test cell re-labelled as an ordinary cell would
+    otherwise fail the whole notebook with "Inconsistent checksums"."""
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gradebook:
+            source = gradebook.find_notebook(info["notebook"], info["assignment"])
+            graded = {c.name for c in source.grade_cells}
+            solutions = {c.name for c in source.solution_cells}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade_id") in graded | solutions:
+                meta["grade"] = meta["grade_id"] in graded
+                meta["solution"] = meta["grade_id"] in solutions
+        return nb, resources
+
+
+class ScrubPaths(NbGraderPreprocessor):
+    """Replace the course directory's path in every output by "<course>": tracebacks must not
+    tell students where the instructor keeps the course."""
+
+    root = Unicode("", help="the course directory").tag(config=True)
+
+    def _scrub(self, text):
+        return text.replace(self.root, "<course>") if isinstance(text, str) else text
+
+    def preprocess_cell(self, cell, resources, index):
+        if not self.root or cell.cell_type != "code":
+            return cell, resources
+        for output in cell.outputs:
+            for key in ("text", "evalue"):
+                if key in output:
+                    output[key] = self._scrub(output[key])
+            if "traceback" in output:
+                output["traceback"] = [self._scrub(line) for line in output["traceback"]]
+            for mime, value in output.get("data", {}).items():
+                output["data"][mime] = self._scrub(value)
+        return cell, resources
