@@ -5,12 +5,13 @@ import sys
 from pathlib import Path
 
 from . import demo, release
+from .course import Course
 from .grading import report as class_report
 from .grading.collect import CollectError, collect
-from .course import Course
 from .grading.export import export
 from .grading.feedback import feedback
-from .grading.grade import SCORED, grade
+from .grading.grade import SCORED, GradingError, grade
+from .grading.sandbox import SandboxUnavailable, detect
 
 
 def _course(args):
@@ -44,13 +45,32 @@ def _collect(args):
 
 def _grade(args):
     course = _course(args)
-    overrides = {"Execute.timeout": args.timeout} if args.timeout else None
-    for assignment in _assignments(course, args.assignments):
-        outcomes = grade(course, assignment, jobs=args.jobs, overrides=overrides)
+    assignments = _assignments(course, args.assignments)
+    try:
+        sandbox = detect(allow_none=args.no_sandbox)
+    except SandboxUnavailable as error:
+        raise SystemExit(f"autograder grade: {error}") from None
+    if not sandbox.isolated:
+        print("WARNING: grading WITHOUT a sandbox (--no-sandbox): student code runs as you, "
+              "with your files, your network and your processes. Every status and the report "
+              "say so.", file=sys.stderr)
+    overrides = {}
+    if args.timeout:
+        overrides["Execute.timeout"] = args.timeout
+    if args.time_budget:
+        overrides["SandboxedExecute.time_budget"] = args.time_budget
+    print(f"sandbox: {sandbox.describe()}")
+    for assignment in assignments:
+        try:
+            outcomes = grade(course, assignment, students=args.student, jobs=args.jobs,
+                             overrides=overrides, sandbox=sandbox)
+        except GradingError as error:
+            raise SystemExit(f"autograder grade: {error}") from None
         counts = {}
         for outcome in outcomes.values():
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
-        print(f"{assignment}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+        print(f"{assignment}: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+                                   or "nothing submitted"))
 
 
 def _feedback(args):
@@ -106,6 +126,13 @@ def main(argv=None):
     sub = command("grade", _grade, "autograde every submission, in parallel")
     sub.add_argument("-j", "--jobs", type=int, help="worker processes (default: cores)")
     sub.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config)")
+    sub.add_argument("--time-budget", type=int,
+                     help="seconds one submission may run in all (default: 300)")
+    sub.add_argument("--student", action="append",
+                     help="grade only this student (repeat for several)")
+    sub.add_argument("--no-sandbox", action="store_true",
+                     help="grade even where no sandbox can be set up (DANGEROUS: student code "
+                          "then runs with all your rights)")
     command("feedback", _feedback, "write each graded student's HTML feedback")
     sub = command("export", _export, "write the grades CSV: every student, every assignment")
     sub.add_argument("-o", "--output", default="grades.csv", type=Path)

@@ -10,9 +10,9 @@ import time
 import warnings
 from pathlib import Path
 
+from .course import Course
 from .grading import report as class_report
 from .grading.collect import collect
-from .course import Course
 from .grading.export import export, grade_ids
 from .grading.feedback import feedback
 from .grading.grade import SCORED, grade

@@ -18,10 +18,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.grading import grade as grading
-from autograder.grading.collect import collect
 from autograder.course import Course
 from autograder.demo import make_course
+from autograder.grading import grade as grading
+from autograder.grading.collect import collect
 from autograder.grading.feedback import feedback
 from autograder.sample_class import ASSIGNMENT, write_class
 

@@ -11,10 +11,10 @@ import nbformat
 import pytest
 
 from autograder import cli
-from autograder.grading import report as class_report
-from autograder.grading.collect import CollectError, collect
 from autograder.course import NOTEBOOKS, Course
 from autograder.demo import NO_SHOW, add_roster, make_course
+from autograder.grading import report as class_report
+from autograder.grading.collect import CollectError, collect
 from autograder.grading.export import export
 from autograder.grading.feedback import feedback
 from autograder.grading.grade import grade

@@ -6,8 +6,8 @@ import pkgutil
 import nbformat
 import pytest
 
-from autograder.grading import report as class_report
 from autograder.demo import make_course
+from autograder.grading import report as class_report
 from autograder.grading.export import export
 from autograder.grading.feedback import feedback
 from autograder.grading.grade import SCORED, grade

@@ -20,7 +20,7 @@ def pyproject_pins():
 
 def environment_pins():
     lines = (ROOT / "environment.yml").read_text().splitlines()
-    pins = [re.fullmatch(r"\s*-\s*([\w.-]+)=([\w.]+)", line) for line in lines]
+    pins = [re.fullmatch(r"\s*-\s*([\w.-]+)==?([\w.]+)", line) for line in lines]
     return {m.group(1): m.group(2) for m in pins if m and m.group(1) != "python"}
 
 
