@@ -85,15 +85,29 @@ def _feedback(args):
             print(f"  {student}: feedback failed: {' '.join(error)}", file=sys.stderr)
 
 
+def _graded_assignments(course, args):
+    """The named assignments, or by default those in the gradebook (the others are said)."""
+    if args.assignments:
+        return _assignments(course, args.assignments)
+    known = course.assignments_in_gradebook()
+    waiting = [a for a in course.assignments() if a not in known]
+    if waiting:
+        print(f"not in the gradebook yet (never graded nor released): {', '.join(waiting)}")
+    if not known:
+        raise SystemExit(f"autograder {args.command}: no assignment is in the gradebook yet: "
+                         "grade one first")
+    return known
+
+
 def _export(args):
     course = _course(args)
-    rows = export(course, _assignments(course, args.assignments), args.output)
+    rows = export(course, _graded_assignments(course, args), args.output)
     print(f"{len(rows)} row(s) written to {args.output}")
 
 
 def _report(args):
     course = _course(args)
-    assignments = _assignments(course, args.assignments)
+    assignments = _graded_assignments(course, args)
     rows = export(course, assignments, course.grading_dir / "grades.csv")
     for assignment in assignments:
         class_report.build(course, assignment, rows, course.grading_dir)

@@ -102,6 +102,14 @@ class Course:
         _alembic_on_path()
         return Gradebook(self.db_url)
 
+    def assignments_in_gradebook(self):
+        """The course's assignments whose notebook the gradebook knows, in course order."""
+        if not self.gradebook.exists():
+            return []
+        with self.open_gradebook() as gradebook:
+            known = {(n.name, a.name) for a in gradebook.assignments for n in a.notebooks}
+        return [a for a in self.assignments() if (self.notebook_name(a), a) in known]
+
     def load_statuses(self, assignment):
         path = self.status_file(assignment)
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

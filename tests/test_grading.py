@@ -3,7 +3,6 @@
 import csv
 import hashlib
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import nbformat
 import pytest
 
 from autograder import cli
-from autograder.course import NOTEBOOKS, Course
+from autograder.course import NOTEBOOKS
 from autograder.demo import NO_SHOW, add_roster, make_course
 from autograder.grading import report as class_report
 from autograder.grading.collect import CollectError, collect
@@ -256,12 +255,11 @@ def test_every_assignment_scores_perfect_and_blank_submissions_exactly(tmp_path)
 
 def test_a_worker_that_dies_costs_only_its_submissions(tmp_path):
     """Workers that cannot even start: every student is reported, nothing is raised."""
-    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    course = Course(tmp_path)
+    course = make_course(tmp_path / "course", [ASSIGNMENT])
     for student in ("ann", "bob"):
         course.submitted(student, ASSIGNMENT).mkdir(parents=True)
-    (tmp_path / "nbgrader_config.py").unlink()  # the workers' Course(root) now fails
-    outcomes = grade(course, ASSIGNMENT, jobs=2, progress=False)
+    # a setting without a section: the workers' nbgrader configuration fails as they start
+    outcomes = grade(course, ASSIGNMENT, jobs=2, overrides={"broken": 1}, progress=False)
     assert {s: (o.status, o.detail) for s, o in outcomes.items()} == {
         "ann": ("autograde failed", "the grading worker died on it"),
         "bob": ("autograde failed", "the grading worker died on it")}
