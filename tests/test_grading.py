@@ -212,7 +212,7 @@ def test_export_lists_every_student_once_per_assignment(graded):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["student"] for r in rows] == sorted(EXPECTED)
     assert list(rows[0]) == ["student", "assignment", "status", *IDS, "total", "max_total",
-                             "awaiting_manual_grading", "detail", "flags"]
+                             "awaiting_manual_grading", "detail", "flags", "sandbox"]
 
 
 def test_bad_notebooks_are_reported_with_their_file(graded, tmp_path):
@@ -276,3 +276,46 @@ def test_the_command_line_names_what_is_wrong(tmp_path, graded):
                                          "folders nor a .zip file$"):
         cli.main(["collect", "--course", str(graded["course"].root), ASSIGNMENT,
                   str(tmp_path / "missing.zip")])
+
+
+def test_grading_one_student_with_the_command_line(graded, capsys):
+    course = graded["course"]
+    before = (course.root / "grades.csv").read_text()
+    cli.main(["grade", "--course", str(course.root), ASSIGNMENT, "--student", "perfect",
+              "-j", "1"])
+    out = capsys.readouterr().out
+    assert out.splitlines() == ["sandbox: bubblewrap namespaces + Landlock",
+                                "2_backprop: 1 graded"]
+    export(course, [ASSIGNMENT], course.root / "again.csv")
+    assert (course.root / "again.csv").read_text() == before
+
+
+def test_no_sandbox_refuses_or_warns_loudly(tmp_path, monkeypatch, capsys):
+    from autograder.grading.sandbox import Sandbox, SandboxUnavailable
+
+    course = make_course(tmp_path / "course", [ASSIGNMENT])
+
+    def unavailable(allow_none=False):
+        if allow_none:
+            return Sandbox("none")
+        raise SandboxUnavailable("cannot grade safely: install bubblewrap")
+
+    monkeypatch.setattr(cli, "detect", unavailable)
+    with pytest.raises(SystemExit, match="^autograder grade: cannot grade safely: install "
+                                         "bubblewrap$"):
+        cli.main(["grade", "--course", str(course.root), ASSIGNMENT])
+    released = nbformat.read(course.release(ASSIGNMENT) / "backprop.ipynb", as_version=4)
+    solutions = solution_code(course.source(ASSIGNMENT) / "backprop.ipynb")
+    path = course.submitted("perfect", ASSIGNMENT) / "backprop.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(notebook_of(Student("perfect"), released, solutions), path)
+    cli.main(["grade", "--course", str(course.root), ASSIGNMENT, "--no-sandbox"])
+    captured = capsys.readouterr()
+    assert captured.err.startswith("WARNING: grading WITHOUT a sandbox (--no-sandbox)")
+    assert "sandbox: NO SANDBOX" in captured.out
+    row = export(course, [ASSIGNMENT], tmp_path / "grades.csv")[0]
+    assert (row["total"], row["sandbox"], row["detail"]) == \
+        ("19", "none", "[graded WITHOUT a sandbox]")
+    class_report.build(course, ASSIGNMENT, [row], course.grading_dir)
+    page = (course.grading_dir / f"{ASSIGNMENT}-report.html").read_text()
+    assert "1 submission(s) graded WITHOUT a sandbox</strong>" in page

@@ -51,6 +51,7 @@ def rows(course, assignments):
                             status, detail = "autograde failed", "no grades in the gradebook"
                     row = _row(assignment, student, status, detail, ids, scores, points)
                     row["flags"] = "; ".join(saved.get("flags", []))
+                    row["sandbox"] = saved.get("sandbox", "")
                     result.append(row)
     return result
 
@@ -86,7 +87,7 @@ def export(course, assignments, path):
     columns = ["student", "assignment", "status"]
     for assignment in assignments:
         columns += [g for g in grade_ids(course, assignment) if g not in columns]
-    columns += ["total", "max_total", "awaiting_manual_grading", "detail", "flags"]
+    columns += ["total", "max_total", "awaiting_manual_grading", "detail", "flags", "sandbox"]
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, columns, restval="")
         writer.writeheader()

@@ -99,6 +99,11 @@ def _html(assignment, rows, pass_rate, mistakes):
     flagged = "".join(
         f"<tr><td>{e(r['student'])}</td><td>{'<br>'.join(e(f) for f in r['flags'].split('; '))}"
         "</td></tr>" for r in rows if r.get("flags")) or "<tr><td colspan=2>none</td></tr>"
+    unsandboxed = [r["student"] for r in rows if r.get("sandbox") == "none"]
+    warning = (f"<p style='background:#fdd;padding:1em'><strong>{len(unsandboxed)} "
+               "submission(s) graded WITHOUT a sandbox</strong> (--no-sandbox): their code ran "
+               "with the instructor's rights, so their points and this machine's files cannot "
+               f"be trusted: {e(', '.join(unsandboxed))}</p>") if unsandboxed else ""
     attention = "".join(
         f"<tr><td>{e(r['student'])}</td><td>{e(r['status'])}</td><td>{e(r['detail'])}</td></tr>"
         for r in rows if r["status"] != "graded")
@@ -108,15 +113,16 @@ def _html(assignment, rows, pass_rate, mistakes):
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em}}</style>
 </head><body>
 <h1>Class report: {e(assignment)}</h1>
-<p>{len(rows)} students.</p><ul>{status_list}</ul>
+{warning}<p>{len(rows)} students.</p><ul>{status_list}</ul>
 <h2>Scores</h2><img src="{e(assignment)}-scores.png" alt="score distribution">
 <h2>Full marks per exercise</h2><img src="{e(assignment)}-pass-rate.png" alt="pass rate">
 <h2>Mistakes the feedback diagnosed</h2>
 <img src="{e(assignment)}-mistakes.png" alt="diagnosed mistakes">
 <table><tr><th>exercise</th><th>mistake</th><th>students</th><th>who</th></tr>{mistake_rows}</table>
 <h2>Flagged submissions</h2>
-<p>Attempts to game the grading or to reach what students must not see. Points were not
-gained by them; look at each before releasing grades.</p>
+<p>Locked cells edited, deleted, reordered or re-labelled. nbgrader restored them and the
+grader ran the instructor's tests, so no points were gained by it; look at each before
+releasing grades.</p>
 <table><tr><th>student</th><th>why</th></tr>{flagged}</table>
 <h2>Submissions not graded normally</h2>
 <table><tr><th>student</th><th>status</th><th>detail</th></tr>{attention}</table>
