@@ -327,8 +327,6 @@ result = {folder: fill(folder) for folder in ("/tmp", os.environ["HOME"])}""")
         assert size - 1024**2 <= sum(n for n, _ in written) <= size
 
 
-@pytest.mark.xfail(strict=False, reason="bwrap's /dev is a tmpfs without --size and Landlock "
-                   "lets the sandbox write beneath /dev: /dev/shm takes up to half the RAM")
 def test_bwrap_dev_shm_is_bounded_too(jail):
     seen = observe(jail, """
 size = os.statvfs("/dev/shm")

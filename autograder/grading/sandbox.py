@@ -156,6 +156,7 @@ class Sandbox:
             if not prefix.startswith("/usr/"):
                 args += ["--ro-bind", prefix, prefix]
         args += ["--ro-bind", str(runner_dir), RUNNER_DIR, "--proc", "/proc", "--dev", "/dev",
+                 "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
                  "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
                  "--size", str(TMPFS_BYTES), "--tmpfs", HOME, "--dir", work]
         for path in map(Path, student_files):
@@ -164,7 +165,8 @@ class Sandbox:
         for name, value in _environment(HOME, "/tmp").items():
             args += ["--setenv", name, value]
         argv = [*args, python, "-I", f"{RUNNER_DIR}/runner.py"]
-        rules = {"read": ["/"], "write": ["/tmp", HOME, "/dev"], "required": False}
+        rules = {"read": ["/"], "write": ["/tmp", HOME, "/dev/shm", os.devnull],
+                 "required": False}
         return Launch(argv, {}, "/", None, rules)
 
 

@@ -69,7 +69,7 @@ class StudentProcess:
                 self.launch.argv, cwd=self.launch.cwd, env=self.launch.env,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 start_new_session=True)
-            self.buffer = b""
+            self.buffer = bytearray()
             self._send(self.job)
             ready = self._receive(START_TIMEOUT)
             if "fatal" in ready:
@@ -163,7 +163,8 @@ class StudentProcess:
         deadline = time.monotonic() + min(seconds, remaining_budget)
         with selectors.DefaultSelector() as selector:
             selector.register(self.process.stdout, selectors.EVENT_READ)
-            while b"\n" not in self.buffer:
+            end = self.buffer.find(b"\n")
+            while end < 0:
                 if len(self.buffer) > wire.MAX_MESSAGE:
                     self._died("the student's process sent a message larger than the limit")
                 remaining = deadline - time.monotonic()
@@ -176,8 +177,11 @@ class StudentProcess:
                 chunk = os.read(self.process.stdout.fileno(), 1 << 20)
                 if not chunk:
                     self._died("the process running the notebook stopped (a crash or os._exit)")
+                newline = chunk.find(b"\n")
+                end = len(self.buffer) + newline if newline >= 0 else -1
                 self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
+        line = bytes(self.buffer[:end])
+        del self.buffer[:end + 1]
         try:
             return wire.loads(line)
         except wire.WireError as error:

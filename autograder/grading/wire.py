@@ -59,12 +59,22 @@ def encode(value, callbacks=None, depth=0):
     return {"__object__": type(value).__name__}
 
 
-def decode(value, make_callback=None, depth=0):
-    """The value; make_callback(number) builds the stand-in of a function sent by number."""
+def decode(value, make_callback=None):
+    """The value; make_callback(number) builds the stand-in of a function sent by number.
+    WireError for anything malformed."""
+    try:
+        return _decode(value, make_callback, 0)
+    except WireError:
+        raise
+    except Exception as error:  # noqa: BLE001 (numpy or base64 refusing a malformed part)
+        raise WireError(f"a malformed value ({type(error).__name__})") from None
+
+
+def _decode(value, make_callback, depth):
     if depth > MAX_DEPTH:
         raise WireError(f"a value is nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, list):
-        return [decode(v, make_callback, depth + 1) for v in value]
+        return [_decode(v, make_callback, depth + 1) for v in value]
     if not isinstance(value, dict):
         return value
     if len(value) != 1:
@@ -73,14 +83,15 @@ def decode(value, make_callback=None, depth=0):
     if kind == "__array__":
         return _array(body)
     if kind == "__scalar__":
-        dtype = _dtype(body.get("dtype"))
+        if not isinstance(body, dict):
+            raise WireError("a scalar must be a dict")
         if not isinstance(body.get("value"), (bool, int, float)):
             raise WireError("a scalar's value must be a number")
-        return dtype.type(body["value"])
+        return _dtype(body.get("dtype")).type(body["value"])
     if kind == "__tuple__" and isinstance(body, list):
-        return tuple(decode(v, make_callback, depth + 1) for v in body)
+        return tuple(_decode(v, make_callback, depth + 1) for v in body)
     if kind == "__dict__" and isinstance(body, dict):
-        return {k: decode(v, make_callback, depth + 1) for k, v in body.items()}
+        return {k: _decode(v, make_callback, depth + 1) for k, v in body.items()}
     if kind == "__callback__" and make_callback is not None and isinstance(body, int):
         return make_callback(body)
     if kind == "__object__" and isinstance(body, str):
@@ -94,7 +105,7 @@ def _dtype(text):
         raise WireError("a dtype must be a short string")
     try:
         dtype = np.dtype(text)
-    except TypeError:
+    except Exception:  # noqa: BLE001 (numpy parses dtype strings with several errors)
         raise WireError(f"unknown dtype {text!r}") from None
     if dtype.kind not in NUMBER_KINDS or dtype.itemsize > 16:
         raise WireError(f"dtype {text!r} is not a plain number type")
@@ -112,9 +123,13 @@ def _array(body):
     size = math.prod(shape) * dtype.itemsize
     if size > MAX_ARRAY:
         raise WireError(f"an array of {size} bytes is larger than the limit of {MAX_ARRAY}")
+    if any(n > MAX_ARRAY for n in shape):
+        raise WireError(f"an array dimension is larger than the limit of {MAX_ARRAY}")
     if not isinstance(data, str) or len(data) != 4 * math.ceil(size / 3):
         raise WireError("an array's data does not match its shape and dtype")
     raw = base64.b64decode(data, validate=True)
+    if len(raw) != size:
+        raise WireError("an array's data does not match its shape and dtype")
     array = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
     array.setflags(write=bool(body.get("writeable", True)))
     return array
