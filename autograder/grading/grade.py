@@ -34,7 +34,7 @@ from tqdm import tqdm
 from ..course import Course
 from . import execute
 from .integrity import PROTECTED, tampered_cells
-from .sandbox import detect, install_runner
+from .sandbox import copy_student_files, detect, install_runner
 
 GRADED, TIMED_OUT = "graded", "timed out"
 BROKEN, MISSING, FAILED = "broken submission", "missing notebook", "autograde failed"
@@ -152,7 +152,9 @@ def _start_worker(root, assignment, overrides, sandbox):
     os.mkdir(runner_dir)
     install_runner(runner_dir)
     staging = os.path.join(scratch, "submissions")
-    execute.configure(sandbox, runner_dir, {assignment: execute.Plan.of(course, assignment)})
+    plan = execute.Plan.of(course, assignment)
+    plan.student_files = copy_student_files(plan.student_files, os.path.join(scratch, "release"))
+    execute.configure(sandbox, runner_dir, {assignment: plan})
     _worker.update(course=course, assignment=assignment, sandbox=sandbox, staging=staging,
                    released=_released(course, assignment),
                    api=course.api(**{**PROTECTED, **overrides,

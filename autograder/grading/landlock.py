@@ -7,6 +7,9 @@ with ABI 6 and later no signal can be sent to, and no abstract unix socket reach
 process outside the sandbox. Landlock needs Linux 5.13 or later; `abi()` says which version
 the kernel has (0: none).
 
+`drop_capabilities()` gives up every Linux capability for good, so that a runner started by
+root (where user namespaces are unavailable) keeps no privilege but its file ownership.
+
 This module also runs inside the sandbox, so it uses only the standard library.
 """
 
@@ -18,6 +21,9 @@ SYSCALLS = {"x86_64": (444, 445, 446), "aarch64": (444, 445, 446)}  # create, ad
 CREATE_RULESET_VERSION = 1
 RULE_PATH_BENEATH = 1
 PR_SET_NO_NEW_PRIVS = 38
+PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 28, 47, 4
+SECUREBITS_LOCKED_NO_ROOT = 0xEF  # every securebit and its lock, but KEEP_CAPS
+CAPABILITY_VERSION_3 = 0x20080522
 
 # Filesystem rights, by the ABI that introduced them.
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
@@ -63,6 +69,27 @@ def abi():
     version = _libc.syscall(create, None, ctypes.c_size_t(0), ctypes.c_uint32(
         CREATE_RULESET_VERSION))
     return max(0, version)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities():
+    """Give up every capability of this process and of what it starts, for good (a process
+    without capabilities is left as it is)."""
+    _libc.prctl(PR_SET_SECUREBITS, SECUREBITS_LOCKED_NO_ROOT, 0, 0, 0)  # uid 0 gains nothing
+    for capability in range(64):
+        _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
+    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header, data = _CapHeader(CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    if _libc.capset(ctypes.byref(header), data) != 0:
+        raise LandlockError(ctypes.get_errno(), "capset failed")
 
 
 def _fs_rights(version):

@@ -270,6 +270,7 @@ def main():
     sys.path.append(os.getcwd())  # the notebook imports coursetools from its folder
     runner = Runner(channel_in, channel_out)
     _limit(job["limits"])
+    landlock.drop_capabilities()
     version, rules = 0, job["landlock"]
     if rules:
         try:

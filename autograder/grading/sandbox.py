@@ -25,6 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..course import IGNORED
 from . import landlock
 
 RUNNER_FILES = ("runner.py", "wire.py", "landlock.py")
@@ -42,6 +43,7 @@ LIMITS = {  # setrlimit inside the sandbox, before any student code
 SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime")
 MODES = ("bwrap", "landlock", "none")
+ARGS_FD = "{args_fd}"  # in Launch.argv: the descriptor bwrap reads its options from
 
 
 class SandboxUnavailable(RuntimeError):
@@ -92,6 +94,21 @@ def install_runner(folder):
     return Path(folder)
 
 
+def copy_student_files(paths, folder):
+    """Copies, in folder (outside the course directory), of the files students receive: what
+    the sandboxes are shown, so no mount names a path of the course."""
+    os.makedirs(folder)
+    copies = []
+    for path in map(Path, paths):
+        copy = Path(folder) / path.name
+        if path.is_dir():
+            shutil.copytree(path, copy, ignore=shutil.ignore_patterns(*IGNORED))
+        else:
+            shutil.copyfile(path, copy)
+        copies.append(copy)
+    return copies
+
+
 @dataclass
 class Launch:
     """How to start the runner: its command, environment and working folder."""
@@ -101,6 +118,7 @@ class Launch:
     cwd: str
     scratch: str = None     # a host folder to remove afterwards
     landlock: dict = None   # the runner's Landlock rules (None: no Landlock)
+    options: bytes = b""    # bwrap's options, read from a file descriptor (ARGS_FD in argv)
 
 
 @dataclass
@@ -139,7 +157,7 @@ class Sandbox:
 
     def _bwrap(self, runner_dir, assignment, student_files):
         work = f"{HOME}/{assignment}"
-        args = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+        args = ["--unshare-all", "--die-with-parent", "--new-session",
                 "--uid", "65534", "--gid", "65534", "--hostname", "grading"]
         for path in SYSTEM:
             if os.path.islink(path):
@@ -164,10 +182,11 @@ class Sandbox:
         args += ["--chdir", work, "--clearenv"]
         for name, value in _environment(HOME, "/tmp").items():
             args += ["--setenv", name, value]
-        argv = [*args, python, "-I", f"{RUNNER_DIR}/runner.py"]
+        # the options go through a descriptor, so the sandbox's /proc/1/cmdline names no path
+        argv = [self.bwrap, "--args", ARGS_FD, python, "-I", f"{RUNNER_DIR}/runner.py"]
         rules = {"read": ["/"], "write": ["/tmp", HOME, "/dev/shm", os.devnull],
                  "required": False}
-        return Launch(argv, {}, "/", None, rules)
+        return Launch(argv, {}, "/", None, rules, "\0".join(args).encode() + b"\0")
 
 
 def _environment(home, tmp):

@@ -24,6 +24,8 @@ import time
 import numpy as np
 
 from . import wire
+from .cgroup import ControlGroup
+from .sandbox import ARGS_FD, LIMITS
 
 GRACE = 2.0          # seconds the runner gets beyond a limit to answer on its own
 START_TIMEOUT = 60   # seconds the runner may take to start
@@ -53,22 +55,20 @@ class StudentProcess:
                  notebook_text, budget):
         self.launch = sandbox.launch(runner_dir, assignment, student_files)
         self.job = {"notebook_name": notebook_name, "notebook": notebook_text,
-                    "limits": {**_limits(), "RLIMIT_CPU": int(budget) + 30},
+                    "limits": {**LIMITS, "RLIMIT_CPU": int(budget) + 30},
                     "landlock": self.launch.landlock}
         self.deadline = time.monotonic() + budget
         self.budget = budget
         self.process, self.history, self.fatal = None, [], set()
         self.events, self.landlock = [], 0   # events: "timeout" or "died", in order
+        self.group = ControlGroup.create()   # None where no cgroup can be made
 
     # -- the process -----------------------------------------------------------------------
 
     def _start(self):
         """Start the runner and replay the cells run so far, leaving out the fatal ones."""
         while True:
-            self.process = subprocess.Popen(
-                self.launch.argv, cwd=self.launch.cwd, env=self.launch.env,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                start_new_session=True)
+            self.process = self._popen()
             self.buffer = bytearray()
             self._send(self.job)
             ready = self._receive(START_TIMEOUT)
@@ -87,6 +87,20 @@ class StudentProcess:
             except StudentProcessError:
                 self.fatal.add(self.running)
 
+    def _popen(self):
+        options = os.memfd_create("sandbox-options")
+        try:
+            os.write(options, self.launch.options)
+            os.lseek(options, 0, os.SEEK_SET)
+            argv = [str(options) if a == ARGS_FD else a for a in self.launch.argv]
+            return subprocess.Popen(
+                [os.path.basename(argv[0]), *argv[1:]], executable=argv[0],
+                cwd=self.launch.cwd, env=self.launch.env, stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+                pass_fds=(options,), preexec_fn=self.group and self.group.join)
+        finally:
+            os.close(options)
+
     def close(self):
         """Kill the runner and everything it started; remove its scratch folder."""
         if self.process is not None:
@@ -94,6 +108,8 @@ class StudentProcess:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.kill()
             self.process.wait()
+            if self.group:
+                self.group.kill()
             for pipe in (self.process.stdin, self.process.stdout):
                 with contextlib.suppress(OSError):
                     pipe.close()
@@ -101,6 +117,8 @@ class StudentProcess:
 
     def cleanup(self):
         self.close()
+        if self.group:
+            self.group.close()
         if self.launch.scratch:
             shutil.rmtree(self.launch.scratch, ignore_errors=True)
 
@@ -186,12 +204,6 @@ class StudentProcess:
             return wire.loads(line)
         except wire.WireError as error:
             self._died(f"the student's process answered outside the protocol: {error}")
-
-
-def _limits():
-    from .sandbox import LIMITS
-
-    return dict(LIMITS)
 
 
 class StudentFunction:
