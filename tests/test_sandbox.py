@@ -255,7 +255,7 @@ def test_bwrap_shows_only_the_expected_folders(jail):
     assert seen["/"] == sorted(root_entries())
     assert seen["/etc"] == sorted(Path(p).name for p in sandbox.SYSTEM_FILES if os.path.exists(p))
     assert seen["/opt"] == (["grader", "venv"] if IN_VENV else ["grader"])
-    assert seen["/opt/grader"] == sorted(sandbox.RUNNER_FILES)
+    assert seen["/opt/grader"] == sorted([*sandbox.RUNNER_FILES, "matplotlib"])
     assert seen["/home"] == ["student"]
     assert seen["/usr"] == sorted(os.listdir("/usr"))
 
@@ -269,12 +269,15 @@ def digest(path):
 result = {"home": os.environ["HOME"], "cwd": os.getcwd(),
           "in home": sorted(os.listdir(os.environ["HOME"])),
           "ipython": sorted(os.listdir(os.environ["HOME"] + "/.ipython")),
+          "matplotlib": sorted(os.listdir(os.environ["HOME"] + "/.matplotlib")),
           "in cwd": sorted(os.listdir()), "coursetools": sorted(os.listdir("coursetools")),
           "notebook": digest("backprop.ipynb"), "cases": digest("cases.json"),
           "environment": dict(os.environ), "user": [os.getuid(), os.getgid()]}""")
     assert seen["home"] == sandbox.HOME and seen["cwd"] == WORK
-    assert seen["in home"] == [".ipython", ASSIGNMENT]  # .ipython: the runner's IPython profile
+    # .ipython: the runner's IPython profile; .matplotlib: the prepared font cache
+    assert seen["in home"] == [".ipython", ".matplotlib", ASSIGNMENT]
     assert seen["ipython"] == ["profile_default"]
+    assert len(seen["matplotlib"]) == 1 and seen["matplotlib"][0].startswith("fontlist-")
     assert seen["in cwd"] == sorted([NOTEBOOK, *(p.name for p in STUDENT_FILES)]) == \
         sorted([NOTEBOOK, "cases.json", "coursetools"])
     assert seen["coursetools"] == sorted(os.listdir(RELEASE / "coursetools"))

@@ -30,6 +30,7 @@ from . import landlock
 
 RUNNER_FILES = ("runner.py", "wire.py", "landlock.py")
 HOME = "/home/student"
+MATPLOTLIB = ".matplotlib"  # matplotlib's folder in HOME, with the prepared font cache
 RUNNER_DIR = "/opt/grader"
 VENV = "/opt/venv"
 TMPFS_BYTES = 256 * 1024**2
@@ -87,11 +88,22 @@ def detect(allow_none=False):
 
 
 def install_runner(folder):
-    """Copy the runner's files into folder (outside the course directory); return folder."""
-    here = Path(__file__).resolve().parent
+    """Copy the runner's files into folder (outside the course directory), with matplotlib's
+    font cache built once for every sandbox to read (saves each submission its rebuild);
+    return folder."""
+    here, folder = Path(__file__).resolve().parent, Path(folder)
     for name in RUNNER_FILES:
-        shutil.copyfile(here / name, Path(folder) / name)
-    return Path(folder)
+        shutil.copyfile(here / name, folder / name)
+    cache = folder / "matplotlib"
+    cache.mkdir()
+    subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"],
+                   env={"MPLCONFIGDIR": str(cache), "HOME": str(cache)}, capture_output=True,
+                   timeout=300)
+    return folder
+
+
+def _font_caches(runner_dir):
+    return sorted((Path(runner_dir) / "matplotlib").glob("fontlist-*.json"))
 
 
 def copy_student_files(paths, folder):
@@ -146,7 +158,11 @@ class Sandbox:
         for path in map(Path, student_files):
             copy = shutil.copytree if path.is_dir() else shutil.copyfile
             copy(path, work / path.name)
-        env = _environment(str(Path(scratch) / "home"), str(Path(scratch) / "tmp"))
+        home = Path(scratch) / "home"
+        (home / MATPLOTLIB).mkdir()
+        for cache in _font_caches(runner_dir):
+            shutil.copyfile(cache, home / MATPLOTLIB / cache.name)
+        env = _environment(str(home), str(Path(scratch) / "tmp"))
         argv = [sys.executable, "-I", str(Path(runner_dir) / "runner.py")]
         rules = None
         if self.mode == "landlock":
@@ -176,7 +192,10 @@ class Sandbox:
         args += ["--ro-bind", str(runner_dir), RUNNER_DIR, "--proc", "/proc", "--dev", "/dev",
                  "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
                  "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
-                 "--size", str(TMPFS_BYTES), "--tmpfs", HOME, "--dir", work]
+                 "--size", str(TMPFS_BYTES), "--tmpfs", HOME, "--dir", work,
+                 "--dir", f"{HOME}/{MATPLOTLIB}"]
+        for cache in _font_caches(runner_dir):
+            args += ["--ro-bind", str(cache), f"{HOME}/{MATPLOTLIB}/{cache.name}"]
         for path in map(Path, student_files):
             args += ["--ro-bind", str(path), f"{work}/{path.name}"]
         args += ["--chdir", work, "--clearenv"]
@@ -190,7 +209,8 @@ class Sandbox:
 
 
 def _environment(home, tmp):
-    env = {"HOME": home, "TMPDIR": tmp, "MPLCONFIGDIR": tmp, "PATH": "/usr/bin:/bin",
+    env = {"HOME": home, "TMPDIR": tmp, "MPLCONFIGDIR": f"{home}/{MATPLOTLIB}",
+           "PATH": "/usr/bin:/bin",
            "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # the machine's numpy settings

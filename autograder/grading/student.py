@@ -93,8 +93,9 @@ class StudentProcess:
             os.write(options, self.launch.options)
             os.lseek(options, 0, os.SEEK_SET)
             argv = [str(options) if a == ARGS_FD else a for a in self.launch.argv]
+            name = os.path.basename(argv[0]) if self.launch.options else argv[0]
             return subprocess.Popen(
-                [os.path.basename(argv[0]), *argv[1:]], executable=argv[0],
+                [name, *argv[1:]], executable=argv[0],
                 cwd=self.launch.cwd, env=self.launch.env, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
                 pass_fds=(options,), preexec_fn=self.group and self.group.join)
