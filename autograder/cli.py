@@ -115,7 +115,10 @@ def _report(args):
 
 
 def _demo(args):
-    demo.run(args.dir, jobs=args.jobs, timeout=args.timeout)
+    try:
+        demo.run(args.dir, jobs=args.jobs, timeout=args.timeout)
+    except (SandboxUnavailable, GradingError) as error:
+        raise SystemExit(f"autograder demo: {error}") from None
 
 
 def main(argv=None):
