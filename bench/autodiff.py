@@ -1,4 +1,4 @@
-"""Figure 3: the reference's batched forward + backward against autodiff peers and a floor.
+"""Figure 4: the reference's batched forward + backward against autodiff peers and a floor.
 
 Every implementation computes the mean cross-entropy loss of the network on N examples
 (columns of X) and its gradients with respect to U, b2, W, b1 and X, in float64 and float32.
@@ -253,7 +253,7 @@ def _measure(reps, say):
         "cores are shared with other work, and the idle threads of one library spin on the "
         "cores the next one needs when they alternate (2 threads gave swings of 10-100x)",
     ]
-    return figure("3. Reference forward + backward against autodiff peers (CPU)",
+    return figure("4. Reference forward + backward against autodiff peers (CPU)",
                   ["size", "dtype", "implementation", "ms/call", "iqr %", "x floor", "x reference",
                    "matmul GFLOP/s"], rows, summary, notes)
 

@@ -1,4 +1,4 @@
-"""Figure 4: how accurate the course's numerical gradient is, as the step h shrinks.
+"""Figure 5: how accurate the course's numerical gradient is, as the step h shrinks.
 
 For one network of autograder.cases.network, the largest relative error (the course's
 coursetools.numgrad.relative_error) between the centred difference numerical_gradient(h) and
@@ -50,7 +50,7 @@ def measure():
     summary["J at the point"] = J
     summary["round-off scale eps |J| at h = 1e-10"] = float(np.finfo(float).eps * abs(J) / 1e-10)
     dims = ", ".join(f"{k}={v}" for k, v in NETWORK.items())
-    return figure("4. Gradient check: max relative error of numgrad against analytic",
+    return figure("5. Gradient check: max relative error of numgrad against analytic",
                   ["h"] + list(VARIABLES), rows, summary,
                   [f"network({dims}) of autograder.cases.network, one example; error = "
                    "coursetools.numgrad.relative_error (|a-b| / max(1e-8, |a|+|b|), max over "

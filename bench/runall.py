@@ -1,4 +1,4 @@
-"""Figure 5: run-all time of each solution notebook, and of the test suite.
+"""Figure 6: run-all time of each solution notebook, and of the test suite.
 
 Each solution notebook (solutions/<assignment>/<notebook>.ipynb) is executed by nbclient in its
 folder, as an instructor's "Run all" would, several times (median quoted); the test suite runs
@@ -72,6 +72,6 @@ def measure(root, reps, say):
              "the test suite is timed once (its output is in the bench's log)"]
     if failed:
         notes.append(f"failed tests: {', '.join(failed[:5])}" + (" ..." if len(failed) > 5 else ""))
-    return figure("5. Run-all time: solution notebooks (nbclient, in their folder) and tests",
+    return figure("6. Run-all time: solution notebooks (nbclient, in their folder) and tests",
                   ["what", "s", "kernel start s", "cells s", "slowest cell", "result"], rows,
                   {"notebook runs per notebook": reps}, notes)

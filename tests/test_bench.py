@@ -1,14 +1,21 @@
-"""The benchmark's pure parts: the agreement check, the report, the repetitions, the gradient
-check's arithmetic and the implementations' agreement. No time is measured or asserted here."""
+"""The benchmark's pure parts: the agreement check, the report, the repetitions, the grading
+figures' arithmetic on a fake class (grading against the floor, with the sandbox against
+without, jobs=2 against jobs=1), the worker profile's places and parts, the gradient check's
+arithmetic and the implementations' agreement. No time is measured or asserted here."""
 
+import importlib.util
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from autograder.cases.network import network
-from bench import autodiff, gradcheck, runall, worker_profile
+from autograder.grading.grade import BROKEN, GRADED, Outcome
+from autograder.grading.sandbox import Sandbox
+from bench import autodiff, gradcheck, grading, runall, worker_profile
 from bench.agreement import Disagreement, check_agreement, scaled_error
+from bench.nbrun import Run
 from bench.report import FIGURE_KEYS, figure, fmt, render, render_all, skipped, write_json
 from bench.timing import calls_per_sample, interleaved, median, paired_ratio, spread
 
@@ -107,25 +114,173 @@ def test_pytest_output_is_summarized():
                        (0.5, "tests/test_a.py::test_b")]
 
 
-def test_the_worker_profile_names_and_nests_the_calls():
-    grade_one = ("/x/autograder/grade.py", 1, "_grade_one")
-    autograde = ("/v/lib/python3.11/site-packages/nbgrader/apps/api.py", 9, "autograde")
-    check = ("/x/autograder/integrity.py", 5, "check_submission")
-    hidden = ("/x/autograder/cases/__init__.py", 7, "hidden_cases")
-    tiny = ("/x/autograder/grade.py", 2, "_outcome_of")
-    stats = {grade_one: (1, 1, 0.0, 4.0, {}),
-             autograde: (1, 1, 0.1, 2.5, {grade_one: (1, 1, 0.1, 2.5)}),
-             check: (1, 1, 0.0, 1.4, {grade_one: (1, 1, 0.0, 1.4)}),
-             hidden: (8, 8, 0.7, 0.7, {check: (8, 8, 0.7, 0.7)}),
-             tiny: (1, 1, 0.01, 0.01, {grade_one: (1, 1, 0.01, 0.01)})}
-    assert worker_profile.call_tree(stats, [grade_one], threshold=0.2) == [
-        (0, "nbgrader.apps.api.autograde", 2.5),
-        (0, "autograder.integrity.check_submission", 1.4),
-        (1, "autograder.cases.hidden_cases", 0.7)]
-    assert worker_profile.bucket_of("~", "<method 'poll' of 'select.epoll' objects>") \
-        .startswith("waiting")
-    assert worker_profile.bucket_of("/v/site-packages/sqlalchemy/orm.py", "query") \
-        .startswith("database")
+def test_the_worker_profile_sorts_self_time_into_places():
+    bucket = worker_profile.bucket_of
+    assert bucket("~", "<method 'poll' of 'select.epoll' objects>") == worker_profile.WAITING
+    assert bucket("~", "<built-in method posix.read>") == worker_profile.WAITING
+    assert bucket("/v/lib/python3.11/subprocess.py", "_execute_child") == worker_profile.WAITING
+    assert bucket("<forward_test>", "<module>") == worker_profile.TESTS  # a test cell, exec'd
+    assert bucket("/x/autograder/coursetools/checks.py", "check_close") == worker_profile.TESTS
+    assert bucket("/x/autograder/grading/wire.py", "decode") == worker_profile.TESTS
+    assert bucket("~", "<method 'reduce' of 'numpy.ufunc' objects>") == worker_profile.TESTS
+    assert bucket("/v/site-packages/sqlalchemy/orm/query.py", "one") == worker_profile.DATABASE
+    assert bucket("/v/site-packages/jsonschema/validators.py", "iter_errors") == \
+        worker_profile.JSON
+    assert bucket("/v/site-packages/nbgrader/preprocessors/overwritecells.py",
+                  "preprocess") == worker_profile.NBGRADER
+    assert bucket("/x/autograder/grading/grade.py", "_stage") == worker_profile.AUTOGRADER
+    assert bucket("/v/site-packages/traitlets/traitlets.py", "__get__") == worker_profile.OTHER
+    stats = {("~", 0, "<method 'poll' of 'select.epoll' objects>"): (9, 9, 2.0, 2.0, {}),
+             ("/v/site-packages/sqlalchemy/orm/query.py", 1, "one"): (3, 3, 0.25, 0.4, {}),
+             ("/v/site-packages/sqlalchemy/orm/session.py", 1, "execute"): (3, 3, 0.5, 0.5, {})}
+    assert worker_profile.self_time(stats) == {worker_profile.WAITING: 2.0,
+                                               worker_profile.DATABASE: 0.75}
+
+
+def test_the_worker_profile_names_the_preprocessors_and_nests_the_calls():
+    call = ("/v/site-packages/nbconvert/preprocessors/base.py", 44, "__call__")
+    execute = ("/x/autograder/grading/execute.py", 107, "preprocess")
+    check = ("/v/site-packages/nbgrader/preprocessors/checkcellmetadata.py", 11, "preprocess")
+    get = ("/v/site-packages/traitlets/traitlets.py", 9, "__get__")
+    start = ("/x/autograder/grading/student.py", 65, "_start")
+    stats = {call: (16, 16, 0.0, 3.0, {}),
+             execute: (1, 1, 0.0, 2.5, {call: (1, 1, 0.0, 2.5)}),
+             check: (2, 2, 0.0, 0.2, {call: (2, 2, 0.0, 0.2)}),
+             get: (9, 9, 0.001, 0.001, {call: (9, 9, 0.001, 0.001)}),
+             start: (1, 1, 0.0, 0.3, {execute: (1, 1, 0.0, 0.3)})}
+    assert worker_profile.preprocessors(stats) == [
+        ("autograder.grading.execute.preprocess", 2.5),
+        ("nbgrader.preprocessors.checkcellmetadata.preprocess", 0.2)]
+    assert worker_profile.call_tree(stats, [call], threshold=0.1) == [
+        (0, "autograder.grading.execute.preprocess", 2.5),
+        (1, "autograder.grading.student._start", 0.3),
+        (0, "nbgrader.preprocessors.checkcellmetadata.preprocess", 0.2)]
+    assert worker_profile.cumulative(stats, "autograder/grading/student.py", "_start") == 0.3
+
+
+def test_the_profiled_functions_exist():
+    """Every function the profile reports on is where the profile looks for it."""
+    for part, (path_end, name) in worker_profile.PARTS.items():
+        package, _, rest = path_end.partition("/")
+        home = Path(importlib.util.find_spec(package).origin).parent
+        source = (home / rest).read_text(encoding="utf-8")
+        assert f"def {name}(" in source, (part, path_end, name)
+    for name in grading.PREPROCESSOR_NAMES:
+        module, function = name.rsplit(".", 1)
+        source = Path(importlib.util.find_spec(module).origin).read_text(encoding="utf-8")
+        assert f"def {function}(" in source, name
+
+
+def test_submissions_graded_in_turn_go_abba():
+    assert worker_profile.abba(["on", "off"], 6) == ["on", "off", "off", "on", "on", "off"]
+
+
+def test_the_grading_runs_alternate_and_the_floor_follows_a_grading():
+    plan = grading.schedule(3)
+    steps = [step for _, step in plan]
+    assert len(plan) == 3 * len(grading.STEPS)
+    for rep in range(3):
+        assert sorted(s for r, s in plan if r == rep) == sorted(grading.STEPS)
+    assert steps.index((grading.FLOOR, 1)) > steps.index((grading.SANDBOXED, 1))
+    first = [[s for r, s in plan if r == rep and s[1] == 1 and s[0] != grading.FLOOR][0][0]
+             for rep in range(3)]
+    assert first == [grading.SANDBOXED, grading.UNSANDBOXED, grading.SANDBOXED]
+
+
+STUDENTS = {"a": 2.0, "b": 2.4, "c": 3.0}
+
+
+def fake_run(setting, jobs, factor):
+    """A grading run of the fake class: every worker second times factor, and a broken
+    submission that is never executed."""
+    outcomes = {s: Outcome(s, GRADED, seconds=t * factor) for s, t in STUDENTS.items()}
+    outcomes["broken"] = Outcome("broken", BROKEN, seconds=0.001)
+    wall = (sum(o.seconds for o in outcomes.values()) + 1.5) / jobs
+    return {"setting": setting, "jobs": jobs, "wall": wall, "cpu": wall * 0.9,
+            "course": None, "outcomes": outcomes,
+            "totals": {s: "21" for s in STUDENTS} | {"broken": "0"}}
+
+
+def fake_runs(reps, sandbox_factor):
+    runs = []
+    for position, (rep, (setting, jobs)) in enumerate(grading.schedule(reps)):
+        if setting == grading.FLOOR:
+            notebooks = {s: Run(s, start=0.5, cells=t - 1.0, stop=0.5, slowest=("x", 0.3))
+                         for s, t in STUDENTS.items()}
+            run = {"setting": setting, "jobs": 1, "wall": 7.5, "cpu": 7.0,
+                   "notebooks": notebooks}
+        else:
+            run = fake_run(setting, jobs, sandbox_factor if setting == grading.SANDBOXED
+                           else 1.0)
+        runs.append({**run, "rep": rep, "position": position % len(grading.STEPS)})
+    return runs
+
+
+def fake_profile(mode):
+    return {"sandbox": mode, "status": GRADED, "detail": "", "import seconds": 3.0,
+            "start seconds": 1.0, "total": 2.5, "autograde": 2.4, "execute": 1.8,
+            "process start": 0.2, "process stop": 0.01, "student cells": 1.5, "tests": 0.1,
+            "staging": 0.02, "locked cells check": 0.001,
+            "preprocessors": [("autograder.grading.execute.preprocess", 1.8),
+                              ("nbgrader.preprocessors.checkcellmetadata.preprocess", 0.2),
+                              ("nbgrader.preprocessors.deduplicateids.preprocess", 0.001)],
+            "self time": {worker_profile.WAITING: 1.7, worker_profile.DATABASE: 0.4}}
+
+
+PROFILES = {grading.SANDBOXED: fake_profile("bwrap"), grading.UNSANDBOXED: fake_profile("none")}
+BWRAP = Sandbox("bwrap", "/usr/bin/bwrap")
+
+
+@pytest.mark.parametrize("factor, meets", [(1.05, True), (1.25, False)])
+def test_the_sandbox_figure_compares_seconds_per_submission(factor, meets):
+    alternate = {grading.SANDBOXED: {"a": [2.0 * factor, 2.2 * factor], "b": [3.0 * factor]},
+                 grading.UNSANDBOXED: {"a": [2.0, 2.2], "b": [3.0]}}
+    fig = grading.sandbox_figure(fake_runs(2, factor), PROFILES, BWRAP, alternate)
+    summary = fig["summary"]
+    assert summary["alternately in one worker (per student, median)"] == pytest.approx(factor)
+    assert summary["ratio (sandboxed / no sandbox, per submission)"] == pytest.approx(factor)
+    assert summary["paired (same student, same repetition), median"] == pytest.approx(factor)
+    assert summary["meets the goal"] is meets and summary["goal"] == "<= 1.10"
+    assert summary["submissions executed"] == 3  # the broken one is left out
+    assert summary["same statuses and points in every run"] is True
+    by_measure = {row["measure"]: row for row in fig["rows"]}
+    median_row = by_measure["all repetitions: s/submission, median"]
+    assert median_row[grading.UNSANDBOXED] == 2.4
+    assert median_row[grading.SANDBOXED] == pytest.approx(2.4 * factor)
+    assert [by_measure[f"repetition {r}: s/submission, median"]["note"].split(";")[0]
+            for r in (1, 2)] == ["sandboxed first", "no sandbox first"]
+    assert "2. Sandbox cost" in render(fig)
+
+
+def test_the_overhead_figure_sets_grading_against_the_floor_and_breaks_it_down():
+    runs = fake_runs(2, 1.05)
+    fig = grading.overhead_figure(runs, PROFILES[grading.SANDBOXED], 1.0, [])
+    summary = fig["summary"]
+    single = [r for r in runs if r["setting"] == grading.SANDBOXED and r["jobs"] == 1]
+    floor_each = sum(STUDENTS.values()) / 3
+    assert summary["ratio (grade() / floor)"] == pytest.approx(single[0]["wall"] / 3 / floor_each)
+    assert summary["meets the goal"] is (summary["ratio (grade() / floor)"] <= 1.15)
+    assert summary["per student (worker / floor), median"] == pytest.approx(1.05)
+    parts = {row["part"].strip(): row for row in fig["rows"]}
+    assert parts["floor: nbclient alone"]["x floor"] == 1.0
+    assert parts["SandboxedExecute: the execution"]["s/submission"] == 1.8
+    assert parts["nbgrader checkcellmetadata"]["s/submission"] == 0.2
+    assert "nbgrader deduplicateids" not in parts  # under 0.01 s: with the others
+    assert parts["other preprocessors"]["s/submission"] == 0.001
+    assert parts["the rest of autograde"]["s/submission"] == pytest.approx(2.4 - 2.001)
+    assert parts[f"self time: {worker_profile.WAITING}"]["s/submission"] == 1.7
+    render(fig)
+
+
+def test_the_parallel_figure_and_a_disagreement_between_runs():
+    runs = fake_runs(2, 1.0)
+    runs[0]["load"] = (1.25, 2.0)
+    fig = grading.parallel_figure(runs)
+    assert fig["summary"]["speed-up (median)"] == pytest.approx(2.0)
+    assert fig["rows"][0]["load average"] == "1.2-2.0, -"
+    assert [row["repetition"] for row in fig["rows"]] == [1, 2]
+    runs[1]["totals"] = dict(runs[1]["totals"], a="20")
+    assert grading.agree(runs) is False
 
 
 def test_gradient_check_error_falls_then_rises_as_h_shrinks():
