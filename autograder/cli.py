@@ -10,7 +10,7 @@ from .grading import report as class_report
 from .grading.collect import CollectError, collect
 from .grading.export import export
 from .grading.feedback import feedback
-from .grading.grade import SCORED, GradingError, grade
+from .grading.grade import SCORED, UNGRADABLE, GradingError, grade
 from .grading.sandbox import SandboxUnavailable, detect
 
 
@@ -60,6 +60,7 @@ def _grade(args):
     if args.time_budget:
         overrides["SandboxedExecute.time_budget"] = args.time_budget
     print(f"sandbox: {sandbox.describe()}")
+    ungradable = 0
     for assignment in assignments:
         try:
             outcomes = grade(course, assignment, students=args.student, jobs=args.jobs,
@@ -71,6 +72,12 @@ def _grade(args):
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
         print(f"{assignment}: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
                                    or "nothing submitted"))
+        ungradable += sum(n for s, n in counts.items() if s in UNGRADABLE)
+    if ungradable:
+        print(f"autograder grade: {ungradable} submission(s) could not be graded (their status "
+              "says why); every other one was", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _feedback(args):
@@ -161,5 +168,4 @@ def main(argv=None):
     sub.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config)")
 
     args = parser.parse_args(argv)
-    args.run(args)
-    return 0
+    return args.run(args) or 0

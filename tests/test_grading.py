@@ -34,7 +34,7 @@ def points(**zeroed):
 # student -> (status, points per exercise in IDS order, written answer)
 EXPECTED = {
     "perfect": ("graded", FULL, ""),  # the written answer awaits manual grading
-    "blank": ("graded", [0] * 10, "0"),
+    "blank": ("blank", [0] * 10, "0"),
     "mistake-transposed-dU": ("graded", points(dJ_dU=1, backward=1), "0"),
     "mistake-missing-mask": ("graded", points(dJ_dz=1, backward=1), "0"),
     "mistake-mask-wrong-side": ("graded", points(dJ_dz=1, backward=1), "0"),
@@ -243,7 +243,7 @@ def test_every_assignment_scores_perfect_and_blank_submissions_exactly(tmp_path)
             nbformat.write(notebook_of(student, released, solutions), path)
         outcomes = grade(course, assignment, jobs=2, progress=False)
         assert {s: (o.status, o.flags) for s, o in outcomes.items()} == \
-            {"blank": ("graded", []), "perfect": ("graded", [])}
+            {"blank": ("blank", []), "perfect": ("graded", [])}
     rows = export(course, list(NOTEBOOKS), tmp_path / "grades.csv")
     totals = {(r["assignment"], r["student"]): (r["total"], r["max_total"]) for r in rows}
     # every point but the written answers (2 per assignment, left blank here)
@@ -319,3 +319,43 @@ def test_no_sandbox_refuses_or_warns_loudly(tmp_path, monkeypatch, capsys):
     class_report.build(course, ASSIGNMENT, [row], course.grading_dir)
     page = (course.grading_dir / f"{ASSIGNMENT}-report.html").read_text()
     assert "1 submission(s) graded WITHOUT a sandbox</strong>" in page
+
+
+def test_a_syntax_error_is_a_status_naming_its_cell(tmp_path):
+    course = make_course(tmp_path / "course", [ASSIGNMENT])
+    released = nbformat.read(course.release(ASSIGNMENT) / "backprop.ipynb", as_version=4)
+    solutions = solution_code(course.source(ASSIGNMENT) / "backprop.ipynb")
+    student = Student("typo", overrides={"dJ_dW": "def dJ_dW(delta2, x)\n    return 0\n"})
+    path = course.submitted("typo", ASSIGNMENT) / "backprop.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(notebook_of(student, released, solutions), path)
+    outcome = grade(course, ASSIGNMENT, jobs=1, progress=False)["typo"]
+    assert (outcome.status, outcome.detail) == (
+        "syntax error", "in dJ_dW: expected ':' (line 1) (the cell did not run; the others "
+        "were graded)")
+    row = export(course, [ASSIGNMENT], tmp_path / "grades.csv")[0]
+    assert (row["test_dJ_dW"], row["test_backward"], row["total"]) == ("0", "0", "15")
+
+
+def test_a_regrade_keeps_the_manual_grades_and_counts_them_as_nbgrader_does(graded):
+    """Last in this file: it changes the graded course's gradebook."""
+    from nbgrader.api import Gradebook
+
+    course = graded["course"]
+
+    def written_answer(gradebook):
+        return gradebook.find_grade("q_relu_mask", "backprop", ASSIGNMENT, "perfect")
+
+    with Gradebook(course.db_url) as gradebook:  # as the formgrader does
+        grade_of = written_answer(gradebook)
+        grade_of.manual_score, grade_of.needs_manual_grade = 2.0, False
+        gradebook.db.commit()
+    for regraded in (False, True):
+        if regraded:
+            grade(course, ASSIGNMENT, students=["perfect", "blank"], jobs=1, progress=False)
+        row = {r["student"]: r for r in export(course, [ASSIGNMENT], course.root / "m.csv")}
+        assert (row["perfect"]["q_relu_mask"], row["perfect"]["total"],
+                row["perfect"]["awaiting_manual_grading"]) == ("2", "21", "0"), regraded
+        with Gradebook(course.db_url) as gradebook:
+            assert written_answer(gradebook).needs_manual_grade is False
+            assert gradebook.find_submission(ASSIGNMENT, "perfect").score == 21.0

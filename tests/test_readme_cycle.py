@@ -75,11 +75,11 @@ def lms_zip(course, path):
         archive.writestr("broken-json_backprop.ipynb", '{"cells": [')
 
 
-def shell(command, cwd, env):
+def shell(command, cwd, env, status=0):
     result = subprocess.run(command, shell=True, cwd=cwd, env=env, capture_output=True,
                             text=True, timeout=1200)
-    assert result.returncode == 0, f"{command} failed:\n{result.stdout[-3000:]}\n" \
-                                   f"{result.stderr[-3000:]}"
+    assert result.returncode == status, f"{command} exited {result.returncode}:\n" \
+                                        f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout + result.stderr
 
 
@@ -95,8 +95,8 @@ def cycle(tmp_path_factory):
                                   if not p.startswith(str(ROOT)))
     output = {"make demo": shell("make demo", course, env)}
     lms_zip(course, course / "submissions.zip")
-    for command in readme_commands():
-        output[command] = shell(command, course, env)
+    for command in readme_commands():  # grade says the broken submission with its exit status
+        output[command] = shell(command, course, env, status=int(" grade " in command))
     return course, output, before
 
 
@@ -110,13 +110,17 @@ def test_the_cycle_gives_every_student_exactly_their_points(cycle):
     assert (course / ".venv" / "bin" / "autograder").exists()
     grade_output = next(v for k, v in output.items() if " grade " in k)
     assert "sandbox: bubblewrap namespaces + Landlock" in grade_output
-    assert re.search(r"2_backprop: 1 broken submission, 15 graded", grade_output)
+    assert "2_backprop was not in the gradebook yet: added it from solutions/2_backprop/" \
+        in grade_output
+    assert re.search(r"2_backprop: 1 blank, 1 broken submission, 14 graded", grade_output)
+    assert "autograder grade: 1 submission(s) could not be graded" in grade_output
     rows = list(csv.DictReader((course / "grades.csv").open(encoding="utf-8")))
     table = {r["student"]: r for r in rows if r["assignment"] == ASSIGNMENT}
     assert {s: float(table[s]["total"]) for s in TOTALS} == TOTALS
     assert table["broken-json"]["status"] == "broken submission"
     assert all(r["flags"] == "" for r in rows)
-    assert {r["status"] for s, r in table.items() if s in TOTALS} == {"graded"}
+    assert {s: r["status"] for s, r in table.items() if r["status"] != "graded"} == \
+        {"blank": "blank", "broken-json": "broken submission"}
     for student in TOTALS:
         assert (course / "feedback" / student / ASSIGNMENT / "backprop.html").exists()
     assert (course / "grading" / f"{ASSIGNMENT}-report.html").exists()

@@ -45,7 +45,9 @@ def rows(course, assignments):
                         try:
                             notebook = gradebook.find_submission_notebook(
                                 course.notebook_name(assignment), assignment, student)
-                            scores = {g.name: None if g.needs_manual_grade else g.score
+                            # as nbgrader export: a manual score counts once it is given
+                            scores = {g.name: None if g.needs_manual_grade
+                                      and g.manual_score is None else g.score
                                       for g in notebook.grades}
                         except MissingEntry:
                             status, detail = "autograde failed", "no grades in the gradebook"

@@ -38,9 +38,10 @@ from .sandbox import copy_student_files, detect, install_runner
 
 GRADED, TIMED_OUT = "graded", "timed out"
 BROKEN, MISSING, FAILED = "broken submission", "missing notebook", "autograde failed"
-KERNEL_DIED = "kernel died"
+KERNEL_DIED, BLANK, SYNTAX_ERROR = "kernel died", "blank", "syntax error"
 NOT_SUBMITTED = "not submitted"
-SCORED = (GRADED, TIMED_OUT, KERNEL_DIED)
+SCORED = (GRADED, TIMED_OUT, KERNEL_DIED, BLANK, SYNTAX_ERROR)
+UNGRADABLE = (BROKEN, MISSING, FAILED)
 MAX_NOTEBOOK = 20 * 1024**2  # bytes of a submitted notebook
 
 
@@ -177,6 +178,7 @@ def _grade_one(student):
     started = time.perf_counter()
     outcome, notebook = _stage(course, assignment, student, _worker["staging"])
     if outcome is None:
+        reviewed = _reviewed_answers(course, assignment, student)
         try:
             result = api.autograde(assignment, student, force=True, create=True)
         except Exception as error:  # nbgrader itself failed on this submission
@@ -184,6 +186,8 @@ def _grade_one(student):
         report = execute.Context.reports.pop((assignment, student), None)
         outcome = _outcome_of(student, result, report)
         if outcome.status in SCORED:
+            _keep_reviewed(course, assignment, student, reviewed)
+            outcome = _refined(course, assignment, student, notebook, outcome)
             outcome.flags = tampered_cells(_worker["released"], notebook)
         shutil.rmtree(os.path.join(_worker["staging"], student), ignore_errors=True)
     outcome.sandbox = mode
@@ -191,6 +195,62 @@ def _grade_one(student):
         outcome.detail = f"{outcome.detail} [graded WITHOUT a sandbox]".strip()
     outcome.seconds = round(time.perf_counter() - started, 3)
     return outcome
+
+
+def _answers(notebook):
+    """{grade_id: source} of a notebook's answer cells (code and written)."""
+    return {c.metadata["nbgrader"].get("grade_id"): c.source for c in notebook.cells
+            if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def _refined(course, assignment, student, notebook, outcome):
+    """A graded outcome made precise: blank (nothing answered) or a syntax error's cell."""
+    if outcome.status != GRADED:
+        return outcome
+    if _answers(notebook) == _answers(_worker["released"]):
+        return Outcome(student, BLANK, "nothing answered: every answer cell is as released")
+    path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            if output.get("ename") in ("SyntaxError", "IndentationError", "TabError"):
+                where = cell.metadata.get("nbgrader", {}).get("grade_id", "a cell")
+                return Outcome(student, SYNTAX_ERROR, f"in {where}: {output.get('evalue')}"
+                               [:300] + " (the cell did not run; the others were graded)")
+    return outcome
+
+
+def _reviewed_answers(course, assignment, student):
+    """{grade_id: (answer, needs_manual_grade)} of the written answers already graded by hand,
+    before a regrade (nbgrader's autograde marks them for review again)."""
+    from nbgrader.api import MissingEntry
+
+    path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
+    if not path.exists():
+        return {}
+    answers = _answers(nbformat.read(path, as_version=4))
+    with course.open_gradebook() as gradebook:
+        try:
+            grades = gradebook.find_submission_notebook(
+                course.notebook_name(assignment), assignment, student).grades
+        except MissingEntry:
+            return {}
+        return {g.name: (answers.get(g.name), g.needs_manual_grade) for g in grades
+                if g.manual_score is not None and g.name in answers}
+
+
+def _keep_reviewed(course, assignment, student, reviewed):
+    """Give the manual grades whose answer did not change their reviewed state back."""
+    if not reviewed:
+        return
+    path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
+    answers = _answers(nbformat.read(path, as_version=4))
+    with course.open_gradebook() as gradebook:
+        for grade in gradebook.find_submission_notebook(
+                course.notebook_name(assignment), assignment, student).grades:
+            answer, needed = reviewed.get(grade.name, (None, None))
+            if grade.name in reviewed and answers.get(grade.name) == answer:
+                grade.needs_manual_grade = needed
+        gradebook.db.commit()
 
 
 def _read_regular(path, limit):

@@ -141,7 +141,10 @@ def _error(error):
     if isinstance(error, CellTimeoutError):
         return {"ename": "CellTimeoutError", "evalue": "time limit", "traceback": []}
     lines = traceback.format_exception(type(error), error, error.__traceback__, limit=-20)
-    return {"ename": type(error).__name__, "evalue": str(error)[:MAX_TEXT],
+    message = str(error)
+    if isinstance(error, SyntaxError):  # without IPython's name for the cell
+        message = f"{error.msg} (line {error.lineno})"
+    return {"ename": type(error).__name__, "evalue": message[:MAX_TEXT],
             "traceback": [line[:2000] for line in lines[-40:]]}
 
 
