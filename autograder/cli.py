@@ -8,9 +8,10 @@ from . import demo, release
 from .course import Course
 from .grading import report as class_report
 from .grading.collect import CollectError, collect
-from .grading.export import export
+from .grading.export import export, export_class
 from .grading.feedback import feedback
 from .grading.grade import SCORED, UNGRADABLE, GradingError, grade
+from .grading.roster import RosterError, import_roster
 from .grading.sandbox import SandboxUnavailable, detect
 
 
@@ -108,8 +109,19 @@ def _graded_assignments(course, args):
 
 def _export(args):
     course = _course(args)
-    rows = export(course, _graded_assignments(course, args), args.output)
-    print(f"{len(rows)} row(s) written to {args.output}")
+    rows = export_class(course, _graded_assignments(course, args), args.output)
+    stem = args.output.with_suffix("")
+    print(f"{len(rows)} student(s) written to {args.output} (one row each), the points per "
+          f"exercise to {stem}-detail.csv, the Canvas gradebook to {stem}-canvas.csv")
+
+
+def _roster(args):
+    course = _course(args)
+    try:
+        added, updated = import_roster(course, args.file)
+    except RosterError as error:
+        raise SystemExit(f"autograder roster: {error}") from None
+    print(f"roster: {added} student(s) added, {updated} updated in the gradebook")
 
 
 def _report(args):
@@ -158,8 +170,13 @@ def main(argv=None):
                      help="grade even where no sandbox can be set up (DANGEROUS: student code "
                           "then runs with all your rights)")
     command("feedback", _feedback, "write each graded student's HTML feedback")
-    sub = command("export", _export, "write the grades CSV: every student, every assignment")
-    sub.add_argument("-o", "--output", default="grades.csv", type=Path)
+    sub = command("export", _export, "write the grades: a row per student (and the detail "
+                  "per exercise, and a Canvas gradebook, beside it)")
+    sub.add_argument("-o", "--output", default="autograder-grades.csv", type=Path,
+                     help="the class file (default: autograder-grades.csv)")
+    sub = command("roster", _roster, "put the students (id, first_name, last_name, email, "
+                  "lms_user_id columns of a CSV file) in the gradebook", assignments=False)
+    sub.add_argument("file", type=Path)
     command("report", _report, "write the class report (HTML with plots)")
     sub = command("demo", _demo, "the whole cycle on a sample class", course=False,
                   assignments=False)

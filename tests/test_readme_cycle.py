@@ -30,6 +30,13 @@ TOTALS = {"perfect": 19, "blank": 0, "mistake-transposed-dU": 15, "mistake-missi
           "other-formulations": 19, "Zoe_Martin": 19}
 
 
+ROSTER = """id,first_name,last_name,email,lms_user_id
+perfect,Ada,Lovelace,ada@example.edu,1001
+Zoë Martin,Zoë,Martin,zoe@example.edu,1002
+no-show,Nemo,Absent,nemo@example.edu,1003
+"""
+
+
 def fresh_copy(target):
     """The repository's tracked files as they are now (a clone of the working tree)."""
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
@@ -95,6 +102,7 @@ def cycle(tmp_path_factory):
                                   if not p.startswith(str(ROOT)))
     output = {"make demo": shell("make demo", course, env)}
     lms_zip(course, course / "submissions.zip")
+    (course / "roster.csv").write_text(ROSTER, encoding="utf-8")
     for command in readme_commands():  # grade says the broken submission with its exit status
         output[command] = shell(command, course, env, status=int(" grade " in command))
     return course, output, before
@@ -102,7 +110,7 @@ def cycle(tmp_path_factory):
 
 def test_the_readme_lists_the_whole_cycle():
     assert [c.split()[1] for c in readme_commands()] == \
-        ["collect", "grade", "feedback", "export", "report"]
+        ["roster", "collect", "grade", "feedback", "export", "report"]
 
 
 def test_the_cycle_gives_every_student_exactly_their_points(cycle):
@@ -114,7 +122,7 @@ def test_the_cycle_gives_every_student_exactly_their_points(cycle):
         in grade_output
     assert re.search(r"2_backprop: 1 blank, 1 broken submission, 14 graded", grade_output)
     assert "autograder grade: 1 submission(s) could not be graded" in grade_output
-    rows = list(csv.DictReader((course / "grades.csv").open(encoding="utf-8")))
+    rows = list(csv.DictReader((course / "autograder-grades-detail.csv").open(encoding="utf-8")))
     table = {r["student"]: r for r in rows if r["assignment"] == ASSIGNMENT}
     assert {s: float(table[s]["total"]) for s in TOTALS} == TOTALS
     assert table["broken-json"]["status"] == "broken submission"
@@ -123,6 +131,19 @@ def test_the_cycle_gives_every_student_exactly_their_points(cycle):
         {"blank": "blank", "broken-json": "broken submission"}
     for student in TOTALS:
         assert (course / "feedback" / student / ASSIGNMENT / "backprop.html").exists()
+    wide = {r["student"]: r for r in csv.DictReader(
+        (course / "autograder-grades.csv").open(encoding="utf-8"))}
+    assert len(wide) == len(TOTALS) + 2  # and broken-json, and the roster's no-show
+    assert {k: wide["Zoe_Martin"][k] for k in ("first_name", "last_name", "email",
+                                                "lms_user_id", "2_backprop", "total")} == \
+        {"first_name": "Zoë", "last_name": "Martin", "email": "zoe@example.edu",
+         "lms_user_id": "1002", "2_backprop": "19", "total": "19"}
+    assert (wide["no-show"]["2_backprop"], wide["no-show"]["2_backprop status"]) == \
+        ("0", "not submitted")
+    canvas = list(csv.reader((course / "autograder-grades-canvas.csv").open(encoding="utf-8")))
+    assert canvas[:2] == [["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                           "2_backprop"], ["Points Possible", "", "", "", "", "21"]]
+    assert ["Lovelace, Ada", "1001", "perfect", "ada@example.edu", "", "19"] in canvas
     assert (course / "grading" / f"{ASSIGNMENT}-report.html").exists()
 
 

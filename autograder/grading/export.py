@@ -1,4 +1,10 @@
-"""Export grades: one CSV row per student and assignment, for every student of the roster.
+"""Export grades for every student of the roster, in three CSV files.
+
+- the class file (`export_class`): one row per student, with the roster's names, email and
+  LMS id, and per assignment its points (manual points included, late penalty taken off),
+  status and lateness;
+- the detail file (`export`): one row per student and assignment, points per exercise;
+- a Canvas gradebook file, ready to import.
 
 The roster is every student in the gradebook, every student with a submission and every
 student the grading saw. A student whose submission could not be graded, or who submitted
@@ -40,7 +46,7 @@ def rows(course, assignments):
                     saved = statuses.get(student, {})
                     status = saved.get("status", NOT_SUBMITTED)
                     detail = saved.get("detail", "")
-                    scores = {}
+                    scores, late = {}, (0.0, 0.0)
                     if status in SCORED:
                         try:
                             notebook = gradebook.find_submission_notebook(
@@ -49,9 +55,13 @@ def rows(course, assignments):
                             scores = {g.name: None if g.needs_manual_grade
                                       and g.manual_score is None else g.score
                                       for g in notebook.grades}
+                            submission = gradebook.find_submission(assignment, student)
+                            late = (submission.total_seconds_late or 0.0,
+                                    submission.late_submission_penalty or 0.0)
                         except MissingEntry:
                             status, detail = "autograde failed", "no grades in the gradebook"
                     row = _row(assignment, student, status, detail, ids, scores, points)
+                    row["seconds_late"], row["late_penalty"] = map(_number, late)
                     row["flags"] = "; ".join(saved.get("flags", []))
                     row["sandbox"] = saved.get("sandbox", "")
                     result.append(row)
@@ -89,9 +99,65 @@ def export(course, assignments, path):
     columns = ["student", "assignment", "status"]
     for assignment in assignments:
         columns += [g for g in grade_ids(course, assignment) if g not in columns]
-    columns += ["total", "max_total", "awaiting_manual_grading", "detail", "flags", "sandbox"]
+    columns += ["total", "max_total", "awaiting_manual_grading", "seconds_late", "late_penalty",
+                "detail", "flags", "sandbox"]
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, columns, restval="")
         writer.writeheader()
         writer.writerows(table)
     return table
+
+
+ROSTER = ("first_name", "last_name", "email", "lms_user_id")
+
+
+def export_class(course, assignments, path):
+    """Write the class file to path, with the detail file (<stem>-detail.csv) and the Canvas
+    gradebook (<stem>-canvas.csv) beside it; return the class file's rows."""
+    from pathlib import Path
+
+    path = Path(path)
+    detail = export(course, assignments, path.with_name(f"{path.stem}-detail.csv"))
+    with course.open_gradebook() as gradebook:
+        people = {s.id: {k: getattr(s, k) or "" for k in ROSTER} for s in gradebook.students}
+        maxima = {a: sum(max_points(gradebook, course, a).values()) for a in assignments}
+    table = {}
+    for row in detail:
+        a = row["assignment"]
+        line = table.setdefault(row["student"], {
+            "student": row["student"], **people.get(row["student"], dict.fromkeys(ROSTER, ""))})
+        points = max(0.0, float(row["total"]) - float(row["late_penalty"]))
+        line[a], line[f"{a} status"] = _number(points), row["status"]
+        line[f"{a} hours late"] = _number(round(float(row["seconds_late"]) / 3600, 2))
+        line[f"{a} awaiting manual grading"] = row["awaiting_manual_grading"]
+    for line in table.values():
+        line["total"] = _number(sum(float(line.get(a, 0)) for a in assignments))
+        line["max_total"] = _number(sum(maxima.values()))
+    columns = ["student", *ROSTER]
+    for a in assignments:
+        columns += [a, f"{a} status", f"{a} hours late", f"{a} awaiting manual grading"]
+    columns += ["total", "max_total"]
+    _write(path, columns, table.values())
+    _write_canvas(path.with_name(f"{path.stem}-canvas.csv"), assignments, maxima, table.values())
+    return list(table.values())
+
+
+def _write(path, columns, table):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns, restval="")
+        writer.writeheader()
+        writer.writerows(table)
+
+
+def _write_canvas(path, assignments, maxima, table):
+    """Canvas's gradebook import format: Student, ID (the LMS id), SIS User ID, SIS Login ID,
+    Section, then a column per assignment, with a row of the points possible."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *assignments])
+        writer.writerow(["Points Possible", "", "", "", "", *(_number(maxima[a])
+                                                              for a in assignments)])
+        for line in table:
+            name = ", ".join(filter(None, [line["last_name"], line["first_name"]]))
+            writer.writerow([name or line["student"], line["lms_user_id"], line["student"],
+                             line["email"], "", *(line.get(a, "0") for a in assignments)])
