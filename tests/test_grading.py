@@ -148,6 +148,11 @@ def test_report_counts_the_planted_mistakes(graded):
     page = (course.grading_dir / f"{ASSIGNMENT}-report.html").read_text()
     assert "<td>test_backward</td><td>transposed</td><td>2</td>" in page
     assert "<td>broken-json</td><td>broken submission</td>" in page
+    assert "Points (of 21): mean 11.7, median 14.5, lowest 0, highest 19." in page
+    assert "q_relu_mask (2 points): 1 still to grade by hand, 14 graded" in page
+    assert ("<tr><td>perfect</td><td>2</td><td>2</td><td>2</td><td>1</td><td>3</td><td>2</td>"
+            "<td>1</td><td>2</td><td>2</td><td>2</td><td>…</td><td>19/21</td><td>graded</td>"
+            "</tr>") in page
     for plot in ("scores", "pass-rate", "mistakes"):
         png = course.grading_dir / f"{ASSIGNMENT}-{plot}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

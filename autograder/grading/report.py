@@ -7,6 +7,7 @@ class shows which misconceptions are most common, and on which step.
 
 import html
 import re
+import statistics
 from collections import Counter, defaultdict
 
 import matplotlib
@@ -50,8 +51,9 @@ def build(course, assignment, rows, folder):
     _plot_scores(rows, folder / f"{assignment}-scores.png")
     _plot_pass_rate(pass_rate, folder / f"{assignment}-pass-rate.png")
     _plot_mistakes(mistakes, folder / f"{assignment}-mistakes.png")
+    written = [g for g in grade_ids(course, assignment) if not g.startswith("test_")]
     (folder / f"{assignment}-report.html").write_text(
-        _html(assignment, rows, pass_rate, mistakes), encoding="utf-8")
+        _html(assignment, rows, pass_rate, mistakes, written, points), encoding="utf-8")
     return mistakes
 
 
@@ -89,7 +91,33 @@ def _plot_mistakes(mistakes, path):
     plt.close(fig)
 
 
-def _html(assignment, rows, pass_rate, mistakes):
+def _statistics(rows, written, points):
+    """The scores' mean, median and range, and the written answers' manual grading state."""
+    totals = [float(r["total"]) for r in rows]
+    top = float(rows[0]["max_total"]) if rows else 0.0
+    summary = (f"<p>Points (of {top:g}): mean {statistics.mean(totals):.1f}, median "
+               f"{statistics.median(totals):g}, lowest {min(totals):g}, highest "
+               f"{max(totals):g}.</p>") if totals else "<p>No scores yet.</p>"
+    state = "".join(
+        f"<li>{html.escape(g)} ({points[g]:g} points): "
+        f"{sum(r[g] == '' and r['status'] in SCORED for r in rows)} still to grade by hand, "
+        f"{sum(r[g] != '' and r['status'] in SCORED for r in rows)} graded</li>"
+        for g in written)
+    return summary + (f"<h2>Written answers</h2><ul>{state}</ul>" if written else "")
+
+
+def _student_table(rows, ids):
+    e = html.escape
+    header = "".join(f"<th>{e(g.removeprefix('test_'))}</th>" for g in ids)
+    body = "".join(
+        f"<tr><td>{e(r['student'])}</td>" + "".join(f"<td>{e(r[g] or '…')}</td>" for g in ids)
+        + f"<td>{e(r['total'])}/{e(r['max_total'])}</td><td>{e(r['status'])}</td></tr>"
+        for r in rows)
+    return (f"<h2>Students</h2><p>… awaits grading by hand.</p><table><tr><th>student</th>"
+            f"{header}<th>total</th><th>status</th></tr>{body}</table>")
+
+
+def _html(assignment, rows, pass_rate, mistakes, written, points):
     e = html.escape
     statuses = Counter(r["status"] for r in rows)
     status_list = "".join(f"<li>{e(s)}: {n}</li>" for s, n in sorted(statuses.items()))
@@ -114,11 +142,13 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em}
 </head><body>
 <h1>Class report: {e(assignment)}</h1>
 {warning}<p>{len(rows)} students.</p><ul>{status_list}</ul>
+{_statistics(rows, written, points)}
 <h2>Scores</h2><img src="{e(assignment)}-scores.png" alt="score distribution">
 <h2>Full marks per exercise</h2><img src="{e(assignment)}-pass-rate.png" alt="pass rate">
 <h2>Mistakes the feedback diagnosed</h2>
 <img src="{e(assignment)}-mistakes.png" alt="diagnosed mistakes">
 <table><tr><th>exercise</th><th>mistake</th><th>students</th><th>who</th></tr>{mistake_rows}</table>
+{_student_table(rows, [*pass_rate, *written])}
 <h2>Flagged submissions</h2>
 <p>Locked cells edited, deleted, reordered or re-labelled. nbgrader restored them and the
 grader ran the instructor's tests, so no points were gained by it; look at each before
