@@ -46,7 +46,7 @@ from .report import figure
 from .timing import cpu_seconds, median, spread, timed
 
 ROOT = Path(__file__).resolve().parent.parent
-EXECUTED = (grading.GRADED, grading.TIMED_OUT, grading.KERNEL_DIED)
+EXECUTED = grading.SCORED  # the statuses of a submission whose notebook was executed
 PROFILED_STUDENT = "perfect"
 INTERLEAVED = ("perfect", "blank", "mistake-overflow", "mixed-first-half", "other-formulations")
 FLOOR_GOAL = 1.15     # sandboxed grading / nbclient alone, per submission
@@ -193,7 +193,7 @@ def measure(folder, reps, say):
     chosen = [s for s in INTERLEAVED if s in students]
     say(f"   grading {len(chosen)} submissions with the sandbox and without, alternately, "
         "in one worker ...")
-    alternate = interleaved(course, chosen, sandbox.mode) if chosen else None
+    alternate = interleaved(course, chosen, sandbox.mode, reps=2) if chosen else None
     return (overhead_figure(runs, profiles[SANDBOXED], feedback_seconds / len(students),
                             failures),
             sandbox_figure(runs, profiles, sandbox, alternate),
@@ -230,18 +230,35 @@ def preprocessor_name(label):
     return f"nbgrader {module}" if label.startswith("nbgrader.") else label
 
 
+def step_name(label):
+    """A short name of a function that _grade_one calls, from its profile label."""
+    return label.removeprefix("autograder.grading.")
+
+
 def profile_rows(profile, row, shown=0.01):
-    """The rows of one profiled submission: its parts, nested (the preprocessors that take at
-    least shown seconds by name, the others together), then its self time by place."""
-    autograde = profile["autograde"]
-    preprocessors = profile["preprocessors"]
-    rows = [
-        row(f"one submission in a worker ({PROFILED_STUDENT}), profiled", profile["total"],
-            f"grade._grade_one under cProfile (which adds overhead), in a new process, "
-            f"sandbox {profile['sandbox']}"),
-        row("  staging the submission", profile["staging"], "read, validate, copy"),
-        row("  nbgrader's autograde", autograde, "sanitize and autograde passes"),
-    ]
+    """The rows of one profiled submission: what _grade_one calls, nbgrader's autograde opened
+    into its preprocessors and the execution into its parts (those that take at least shown
+    seconds by name, the others together), then its self time by place."""
+    rows = [row(f"one submission in a worker ({PROFILED_STUDENT}), profiled", profile["total"],
+                "grade._grade_one under cProfile (which adds overhead), a regrade, in a new "
+                f"process, sandbox {profile['sandbox']}")]
+    steps = profile["steps"]
+    for label, seconds in steps:
+        if seconds < shown:
+            continue
+        if label != "nbgrader.apps.api.autograde":
+            rows.append(row(f"  {step_name(label)}", seconds, "called by _grade_one"))
+            continue
+        rows.append(row("  nbgrader's autograde", seconds, "sanitize and autograde passes"))
+        rows += autograde_rows(profile, row, shown)
+    rows.append(row("  other steps", sum(s for _, s in steps if s < shown),
+                    f"each under {shown} s"))
+    return rows + [row(f"  self time: {place}", seconds, "whole submission, by where the "
+                       "code lives") for place, seconds in profile["self time"].items()]
+
+
+def autograde_rows(profile, row, shown):
+    preprocessors, rows = profile["preprocessors"], []
     for label, seconds in preprocessors:
         if seconds < shown:
             continue
@@ -257,15 +274,13 @@ def profile_rows(profile, row, shown=0.01):
                 row("      stop the student's process", profile["process stop"],
                     "kill, clean up"),
             ]
-    rows += [
+    return rows + [
         row("    other preprocessors", sum(s for _, s in preprocessors if s < shown),
             f"each under {shown} s"),
-        row("    the rest of autograde", autograde - sum(s for _, s in preprocessors),
+        row("    the rest of autograde",
+            profile["autograde"] - sum(s for _, s in preprocessors),
             "reading and writing notebooks, gradebook set-up, nbconvert's exporter"),
-        row("  locked-cells check", profile["locked cells check"], "integrity.tampered_cells"),
     ]
-    return rows + [row(f"  self time: {place}", seconds, "whole submission, by where the "
-                       "code lives") for place, seconds in profile["self time"].items()]
 
 
 def overhead_figure(runs, profile, feedback_each, failures):

@@ -6,8 +6,9 @@ one worker (function interleave), and prints their seconds.
 
 It does what a worker of autograder.grading.grade does: start (grade._start_worker, which reads
 the instructor's tests and hidden cases and configures nbgrader), then grade one submission
-(grade._grade_one: nbgrader's autograde, whose execution step runs the student's cells in the
-sandboxed process and the test cells here), timed as a whole and profiled. A separate process,
+(grade._grade_one: staging, nbgrader's autograde, whose execution step runs the student's
+cells in the sandboxed process and the test cells here, and the checks after it), timed as a
+whole and profiled. A separate process,
 because the worker's start-up changes the process (its warning filters, the grading context)
 and the bench must not inherit that.
 
@@ -54,13 +55,11 @@ PARTS = {
     "process stop": ("autograder/grading/student.py", "cleanup"),
     "student cells": ("autograder/grading/student.py", "run_cell"),
     "tests": ("autograder/grading/execute.py", "_test"),
-    "staging": ("autograder/grading/grade.py", "_stage"),
-    "locked cells check": ("autograder/grading/integrity.py", "tampered_cells"),
 }
 
 
 def bucket_of(path, name):
-    if path.startswith("<") and path != "<string>":
+    if path.startswith("<") and not path.startswith(("<frozen ", "<string>")):
         return TESTS  # a test cell's code, compiled as <grade_id> and run by exec
     where = path.replace("\\", "/") if path != "~" else name
     for bucket, fragments in BUCKETS:
@@ -74,6 +73,8 @@ def label(key):
     path, _, name = key
     if path == "~":
         return name
+    if path.startswith("<frozen "):
+        return f"{path.removeprefix('<frozen ').removesuffix('>')}.{name}"
     if path.startswith("<"):
         return f"code run by exec ({path})"
     parts = path.replace("\\", "/").removesuffix(".py").split("/")
@@ -164,6 +165,9 @@ def profile(root, assignment, student, mode=None):
         "import seconds": imported - started, "start seconds": ready - imported,
         "total": done - ready,
         **{part: cumulative(stats, *where) for part, where in PARTS.items()},
+        "steps": [(name, seconds) for _, name, seconds in call_tree(
+            stats, find(stats, "autograder/grading/grade.py", "_grade_one"), 0.0, max_depth=1,
+            widest=len(stats))],
         "preprocessors": preprocessors(stats),
         "self time": self_time(stats),
     }

@@ -120,6 +120,7 @@ def test_the_worker_profile_sorts_self_time_into_places():
     assert bucket("~", "<built-in method posix.read>") == worker_profile.WAITING
     assert bucket("/v/lib/python3.11/subprocess.py", "_execute_child") == worker_profile.WAITING
     assert bucket("<forward_test>", "<module>") == worker_profile.TESTS  # a test cell, exec'd
+    assert bucket("<frozen posixpath>", "join") == worker_profile.OTHER
     assert bucket("/x/autograder/coursetools/checks.py", "check_close") == worker_profile.TESTS
     assert bucket("/x/autograder/grading/wire.py", "decode") == worker_profile.TESTS
     assert bucket("~", "<method 'reduce' of 'numpy.ufunc' objects>") == worker_profile.TESTS
@@ -156,6 +157,9 @@ def test_the_worker_profile_names_the_preprocessors_and_nests_the_calls():
         (1, "autograder.grading.student._start", 0.3),
         (0, "nbgrader.preprocessors.checkcellmetadata.preprocess", 0.2)]
     assert worker_profile.cumulative(stats, "autograder/grading/student.py", "_start") == 0.3
+    assert worker_profile.label(("<frozen posixpath>", 1, "join")) == "posixpath.join"
+    assert worker_profile.label(("<dJ_dU_test>", 1, "<module>")) == \
+        "code run by exec (<dJ_dU_test>)"
 
 
 def test_the_profiled_functions_exist():
@@ -220,7 +224,9 @@ def fake_profile(mode):
     return {"sandbox": mode, "status": GRADED, "detail": "", "import seconds": 3.0,
             "start seconds": 1.0, "total": 2.5, "autograde": 2.4, "execute": 1.8,
             "process start": 0.2, "process stop": 0.01, "student cells": 1.5, "tests": 0.1,
-            "staging": 0.02, "locked cells check": 0.001,
+            "steps": [("nbgrader.apps.api.autograde", 2.4),
+                      ("autograder.grading.grade._stage", 0.02),
+                      ("autograder.grading.integrity.tampered_cells", 0.001)],
             "preprocessors": [("autograder.grading.execute.preprocess", 1.8),
                               ("nbgrader.preprocessors.checkcellmetadata.preprocess", 0.2),
                               ("nbgrader.preprocessors.deduplicateids.preprocess", 0.001)],
@@ -263,6 +269,9 @@ def test_the_overhead_figure_sets_grading_against_the_floor_and_breaks_it_down()
     assert summary["per student (worker / floor), median"] == pytest.approx(1.05)
     parts = {row["part"].strip(): row for row in fig["rows"]}
     assert parts["floor: nbclient alone"]["x floor"] == 1.0
+    assert parts["nbgrader's autograde"]["s/submission"] == 2.4
+    assert parts["grade._stage"]["s/submission"] == 0.02
+    assert parts["other steps"]["s/submission"] == 0.001  # the locked-cells check
     assert parts["SandboxedExecute: the execution"]["s/submission"] == 1.8
     assert parts["nbgrader checkcellmetadata"]["s/submission"] == 0.2
     assert "nbgrader deduplicateids" not in parts  # under 0.01 s: with the others
