@@ -40,7 +40,7 @@ class CapOutputs(NbGraderPreprocessor):
                 if mime.startswith("image/") and len(data[mime]) > self.max_image:
                     data["text/plain"] = "<an image too large to show>"
                     del data[mime]
-                elif isinstance(data[mime], str):
+                elif isinstance(data[mime], str) and not mime.startswith("image/"):
                     data[mime] = self._cut(data[mime])
         return cell, resources
 
