@@ -10,7 +10,7 @@ from .grading import report as class_report
 from .grading.collect import CollectError, collect
 from .grading.export import export, export_class
 from .grading.feedback import feedback
-from .grading.grade import SCORED, UNGRADABLE, GradingError, grade
+from .grading.grade import UNGRADABLE, GradingError, grade
 from .grading.roster import RosterError, import_roster
 from .grading.sandbox import SandboxUnavailable, detect
 
@@ -83,11 +83,10 @@ def _grade(args):
 
 def _feedback(args):
     course = _course(args)
-    for assignment in _assignments(course, args.assignments):
-        statuses = course.load_statuses(assignment)
-        graded = [s for s, o in statuses.items() if o["status"] in SCORED]
-        failures = feedback(course, assignment, graded)
-        print(f"{assignment}: feedback for {len(graded) - len(failures)} student(s) in "
+    for assignment in _graded_assignments(course, args):
+        statuses = course.load_statuses(assignment)  # every student grading saw
+        failures = feedback(course, assignment, list(statuses))
+        print(f"{assignment}: feedback for {len(statuses) - len(failures)} student(s) in "
               f"{course.root / 'feedback'}")
         for student, error in failures.items():
             print(f"  {student}: feedback failed: {' '.join(error)}", file=sys.stderr)

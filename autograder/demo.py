@@ -15,7 +15,7 @@ from .grading import report as class_report
 from .grading.collect import collect
 from .grading.export import export, grade_ids
 from .grading.feedback import feedback
-from .grading.grade import SCORED, grade
+from .grading.grade import grade
 from .sample_class import ASSIGNMENT, write_class
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,8 +71,7 @@ def run(folder, jobs=None, timeout=None, progress=True):
     csv_path = course.root / "grades.csv"
     rows = export(course, [ASSIGNMENT], csv_path)
     say("4. writing feedback and the class report ...")
-    graded = [s for s, o in outcomes.items() if o.status in SCORED]
-    feedback(course, ASSIGNMENT, graded)
+    feedback(course, ASSIGNMENT, list(outcomes))
     mistakes = class_report.build(course, ASSIGNMENT, rows, course.grading_dir)
     say("")
     say(summary(course, rows, mistakes))
