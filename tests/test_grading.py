@@ -171,6 +171,10 @@ def notebook_bytes(course):
     return (course.release(ASSIGNMENT) / "backprop.ipynb").read_bytes()
 
 
+PATTERN_NAMES = "(canvas-anonymous, canvas, blackboard, moodle, student-id-prefix, " \
+    "student-folder)"
+
+
 def test_collect_from_an_lms_zip(graded, tmp_path):
     course = graded["course"]
     archive = tmp_path / "export.zip"
@@ -187,8 +191,8 @@ def test_collect_from_an_lms_zip(graded, tmp_path):
         "'Emile_Zola')",
         "took alice from alice_backprop.ipynb",
         "took bob from bob_backprop.ipynb",
-        "skipped README.txt: not a notebook named <student id>_<anything>.ipynb",
-        "skipped nounderscore.ipynb: not a notebook named <student id>_<anything>.ipynb",
+        f"skipped README.txt: matches none of the collect patterns {PATTERN_NAMES}",
+        f"skipped nounderscore.ipynb: matches none of the collect patterns {PATTERN_NAMES}",
         "skipped Émile Zola: student ids 'Emile Zola' and 'Émile Zola' both become "
         "'Emile_Zola': rename one and collect again",
         "3 submission(s) collected, 3 skipped",
