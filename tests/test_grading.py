@@ -221,7 +221,8 @@ def test_export_lists_every_student_once_per_assignment(graded):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["student"] for r in rows] == sorted(EXPECTED)
     assert list(rows[0]) == ["student", "assignment", "status", *IDS, "total", "max_total",
-                             "awaiting_manual_grading", "detail", "flags", "sandbox"]
+                             "awaiting_manual_grading", "seconds_late", "late_penalty", "detail",
+                             "flags", "sandbox"]
 
 
 def test_bad_notebooks_are_reported_with_their_file(graded, tmp_path):
