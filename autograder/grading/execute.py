@@ -34,7 +34,9 @@ TRUSTED = {"np": np, "numpy": np, **{name: getattr(coursetools, name)
                                      for name in coursetools.__all__}}
 sys.modules.setdefault("coursetools", coursetools)  # test cells import it by that name
 MAX_EVALUE = 4000
-KEPT_MIME = ("text/plain", "image/png", "image/jpeg", "text/latex", "text/markdown")
+# Kinds of output that cannot carry markup: text/markdown (rendered with its raw HTML, scripts
+# included, in the feedback) and text/html are never kept.
+KEPT_MIME = ("text/plain", "image/png", "image/jpeg", "text/latex")
 
 
 @dataclass

@@ -1,32 +1,41 @@
 """nbgrader preprocessors of this course's grading, besides SandboxedExecute (execute.py)."""
 
+import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
 
 class CapOutputs(NbGraderPreprocessor):
     """Cut every output that reaches a student to size: stream text, error messages and
-    tracebacks, the text and images of rich outputs, and the number of outputs per cell
-    (nbgrader's LimitOutput counts only stream lines, so one enormous line would pass it)."""
+    tracebacks, the text and images of rich outputs, the number of outputs per cell (nbgrader's
+    LimitOutput counts only stream lines, so one enormous line would pass it), and the output
+    of the whole notebook: once max_total characters are shown, further outputs are replaced
+    by a note, and an error (which is what scores a test 0) is kept with its message only."""
 
     max_chars = Integer(20_000, help="characters kept of each text").tag(config=True)
     max_traceback = Integer(60, help="lines kept of each traceback").tag(config=True)
     max_outputs = Integer(30, help="outputs kept of each cell").tag(config=True)
     max_image = Integer(1024**2, help="characters of base64 kept of an image").tag(config=True)
+    max_total = Integer(300_000, help="characters of output kept in the whole notebook (the "
+                        "plots of an honest 3_minibatch take 290 000)").tag(config=True)
 
     def _cut(self, text):
         if isinstance(text, str) and len(text) > self.max_chars:
             return text[: self.max_chars] + "\n... Output truncated ..."
         return text
 
+    def preprocess(self, nb, resources):
+        self.left = self.max_total
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, resources
-        if len(cell.outputs) > self.max_outputs:
+        if len(cell.outputs) > self.max_outputs:  # errors are kept, wherever they are
             extra = len(cell.outputs) - self.max_outputs
-            cell.outputs = cell.outputs[: self.max_outputs]
-            cell.outputs.append({"output_type": "stream", "name": "stdout",
-                                 "text": f"... {extra} more outputs not shown ...\n"})
+            cell.outputs = [o for i, o in enumerate(cell.outputs)
+                            if i < self.max_outputs or o.get("output_type") == "error"]
+            cell.outputs.append(_note(f"... {extra} more outputs not shown ...\n"))
         for output in cell.outputs:
             if "text" in output:
                 output["text"] = self._cut(output["text"])
@@ -42,7 +51,34 @@ class CapOutputs(NbGraderPreprocessor):
                     del data[mime]
                 elif isinstance(data[mime], str) and not mime.startswith("image/"):
                     data[mime] = self._cut(data[mime])
+        kept, dropped = [], 0
+        for output in cell.outputs:
+            size = _size(output)
+            if size <= self.left:
+                self.left -= size
+                kept.append(output)
+            elif output.get("output_type") == "error":
+                output["evalue"] = str(output.get("evalue"))[:1000]
+                output["traceback"] = [f"{output.get('ename')}: {output['evalue']}"]
+                kept.append(output)
+            else:
+                dropped += 1
+        if dropped:
+            kept.append(_note(f"... {dropped} more outputs not shown: this notebook has shown "
+                              "as much output as it may ...\n"))
+        cell.outputs = kept
         return cell, resources
+
+
+def _note(text):
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
+
+
+def _size(output):
+    """The characters of an output's text, message, traceback and data."""
+    parts = [output.get("text"), output.get("evalue"), *output.get("traceback", []),
+             *output.get("data", {}).values()]
+    return sum(len(part) for part in parts if isinstance(part, str))
 
 
 class RestoreCellKinds(NbGraderPreprocessor):
