@@ -128,7 +128,7 @@ def test_the_cycle_gives_every_student_exactly_their_points(cycle):
     assert table["broken-json"]["status"] == "broken submission"
     assert all(r["flags"] == "" for r in rows)
     assert {s: r["status"] for s, r in table.items() if r["status"] != "graded"} == \
-        {"blank": "blank", "broken-json": "broken submission"}
+        {"blank": "blank", "broken-json": "broken submission", "no-show": "not submitted"}
     for student in TOTALS:
         assert (course / "feedback" / student / ASSIGNMENT / "backprop.html").exists()
     wide = {r["student"]: r for r in csv.DictReader(
@@ -152,3 +152,132 @@ def test_the_cycle_leaves_the_course_sources_untouched(cycle):
     after = {name: digest(course / name) if (course / name).is_dir()
              else (course / name).read_bytes() for name in SOURCES}
     assert after == before
+
+
+# -- a whole term, from the command line, in another fresh copy ----------------------------
+
+TERM_ROSTER = """id,first_name,last_name,email,lms_user_id
+ada,Ada,Lovelace,ada@example.edu,1001
+alan,Alan,Turing,alan@example.edu,1003
+grace,Grace,Hopper,grace@example.edu,1004
+linus,Linus,Torvalds,linus@example.edu,1005
+Zoë Martin,Zoë,Martin,zoe@example.edu,1002
+"""
+MANUAL_GRADE = """
+from nbgrader.api import Gradebook
+with Gradebook("sqlite:///gradebook.db") as gradebook:  # as the formgrader does
+    grade = gradebook.find_grade("q_centred_difference", "warmup", "1_warmup", "ada")
+    grade.manual_score, grade.needs_manual_grade = 2.0, False
+    gradebook.db.commit()
+"""
+
+
+def term_notebook(course, assignment, name, student):
+    released = nbformat.read(course / "notebooks" / assignment / f"{name}.ipynb", as_version=4)
+    solutions = solution_code(course / "solutions" / assignment / f"{name}.ipynb")
+    return nbformat.writes(notebook_of(student, released, solutions))
+
+
+def write_zip(path, files, date=(2026, 10, 31, 18, 0, 0)):
+    """A zip of files whose entries are dated date (as the LMS saved them)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=date), content)
+    return path
+
+
+@pytest.fixture(scope="module")
+def term(cycle, tmp_path_factory):
+    """Roster, the first assignment released alone, a Canvas zip with a resubmission, grading,
+    a manual grade, a regrade, then the second assignment from Blackboard and Moodle with a
+    due date, export and report: each step through the command line of the first copy."""
+    from autograder.sample_class import Student
+
+    first, _, _ = cycle
+    course = tmp_path_factory.mktemp("term") / "course"
+    fresh_copy(course)
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["PATH"] = f"{first / '.venv' / 'bin'}{os.pathsep}{env['PATH']}"
+    out = {}
+
+    def run(name, command, status=0):
+        out[name] = shell(command, course, env, status)
+
+    (course / "roster.csv").write_text(TERM_ROSTER, encoding="utf-8")
+    run("roster", "autograder roster roster.csv")
+    run("release", "nbgrader generate_assignment 1_warmup --force --log-level=ERROR")
+    run("early export", "autograder export")
+    warmup = {s: term_notebook(course, "1_warmup", "warmup", Student(s, **kw)) for s, kw in {
+        "perfect": {"written_answer": "The h² terms of the two Taylor series cancel."},
+        "blank": {"base": "blank"},
+        "wrong": {"overrides": {"relu": "def relu(z):\n    return z\n"}}}.items()}
+    write_zip(course / "canvas.zip", {
+        "ada_1001_5001_warmup.ipynb": warmup["wrong"],      # then sent again, right:
+        "ada_1001_5002_warmup-1.ipynb": warmup["perfect"],
+        "grace_LATE_1004_5003_warmup.ipynb": warmup["perfect"],
+        "alan_1003_5004_warmup.ipynb": warmup["blank"],
+        "linus_1005_5005_warmup.ipynb": '{"cells": [',
+    })
+    run("collect warmup", "autograder collect 1_warmup canvas.zip")
+    run("grade warmup", "autograder grade 1_warmup -j 2", status=1)  # linus: broken
+    run("manual grade", f"python -c '{MANUAL_GRADE}'")
+    run("regrade ada", "autograder grade 1_warmup --student ada -j 1")
+    run("due date", "nbgrader db assignment add 2_backprop "
+                    "--duedate='2026-11-01 12:00:00 UTC' --log-level=ERROR")
+    backprop = term_notebook(course, "2_backprop", "backprop", Student("perfect"))
+    wrong = term_notebook(course, "2_backprop", "backprop", Student("w", overrides={
+        "dJ_dU": "def dJ_dU(delta1, h):\n    return h @ delta1\n"}))
+    write_zip(course / "blackboard.zip", {
+        "2_backprop_ada_attempt_2026-11-01-14-00-00_backprop.ipynb": backprop,  # 2 h late
+        "2_backprop_ada_attempt_2026-11-01-14-00-00.txt": "Name: Ada Lovelace\n",
+        "2_backprop_grace_attempt_2026-10-30-09-00-00_backprop.ipynb": wrong,
+        "2_backprop_grace_attempt_2026-10-31-09-00-00_backprop.ipynb": backprop,
+    })
+    write_zip(course / "moodle.zip", {
+        "Zoë Martin_77001_assignsubmission_file_/backprop.ipynb": backprop})
+    run("collect blackboard", "autograder collect 2_backprop blackboard.zip")
+    run("collect moodle", "autograder collect 2_backprop moodle.zip")
+    run("grade backprop", "autograder grade 2_backprop -j 2")
+    run("export", "autograder export")
+    run("report", "autograder report")
+    return course, out
+
+
+def test_the_term_collects_every_lms_and_keeps_the_newest(term):
+    _, out = term
+    assert "not in the gradebook yet (never graded nor released): 2_backprop, 3_minibatch" \
+        in out["early export"]
+    assert "roster: 5 student(s) added, 0 updated in the gradebook" in out["roster"]
+    assert "older submission: took ada_1001_5002_warmup-1.ipynb instead" in out["collect warmup"]
+    assert "4 submission(s) collected" in out["collect warmup"]
+    assert "older submission: took 2_backprop_grace_attempt_2026-10-31-09-00-00_backprop" \
+           ".ipynb instead" in out["collect blackboard"]
+    assert "took Zoe_Martin from Zoë Martin_77001_assignsubmission_file_/backprop.ipynb" \
+        in out["collect moodle"]
+    assert "1_warmup: 1 blank, 1 broken submission, 2 graded" in out["grade warmup"]
+    assert "1_warmup: 1 graded" in out["regrade ada"]
+    assert "2_backprop: 3 graded" in out["grade backprop"]
+
+
+def test_the_term_exports_exact_grades(term):
+    course, _ = term
+    wide = {r["student"]: r for r in csv.DictReader(
+        (course / "autograder-grades.csv").open(encoding="utf-8"))}
+    columns = ["1_warmup", "1_warmup status", "2_backprop", "2_backprop hours late", "total",
+               "max_total"]
+    assert {s: [r[c] for c in columns] for s, r in wide.items()} == {
+        "ada": ["15", "graded", "19", "2", "34", "36"],    # manual 2 kept through the regrade
+        "alan": ["0", "blank", "0", "0", "0", "36"],
+        "grace": ["13", "graded", "19", "0", "32", "36"],  # written answer not graded yet
+        "linus": ["0", "broken submission", "0", "0", "0", "36"],
+        "Zoe_Martin": ["0", "not submitted", "19", "0", "19", "36"],
+    }
+    assert (wide["ada"]["first_name"], wide["ada"]["lms_user_id"]) == ("Ada", "1001")
+    assert wide["grace"]["1_warmup awaiting manual grading"] == "2"
+    timestamp = course / "submitted" / "ada" / "2_backprop" / "timestamp.txt"
+    assert timestamp.read_text().strip() == "2026-11-01 14:00:00 UTC"  # from the name
+    moodle = course / "submitted" / "Zoe_Martin" / "2_backprop" / "timestamp.txt"
+    assert moodle.read_text().strip() == "2026-10-31 18:00:00 UTC"  # from the zip entry
+    report = (course / "grading" / "1_warmup-report.html").read_text()
+    assert "q_centred_difference (2 points): 1 still to grade by hand, 2 graded" in report
+    assert (course / "grading" / "2_backprop-report.html").exists()
