@@ -220,13 +220,14 @@ class StudentFunction:
             "args": [wire.encode(a, callbacks) for a in args],
             "kwargs": {k: wire.encode(v, callbacks) for k, v in kwargs.items()}}, self.timeout)
         while "callback" in response:  # the student's code calls a function we passed it
-            _update(args, response.get("state", []))
-            try:
+            with _in_step(self.student):
+                _update(args, response.get("state", []))
                 number = response["callback"]
                 if not isinstance(number, int) or not 0 <= number < len(callbacks):
-                    raise StudentProcessError("a callback that was never sent")
-                reply = {"callback_result": wire.encode(callbacks[number](
-                    *(wire.decode(a) for a in response.get("args", []))))}
+                    raise wire.WireError("a callback that was never sent")
+                callback_args = [wire.decode(a) for a in response.get("args", [])]
+            try:
+                reply = {"callback_result": wire.encode(callbacks[number](*callback_args))}
             except StudentProcessError:
                 raise
             except Exception as error:  # noqa: BLE001 (reported to the student's code)
@@ -237,8 +238,23 @@ class StudentFunction:
             print(printed[:10_000], end="" if printed.endswith("\n") else "\n")
         if "error" in response:
             raise _rebuilt(response["error"])
-        _update(args, response.get("args_after", []))
-        return wire.decode(response.get("answer"))
+        with _in_step(self.student):
+            if "answer" not in response:
+                raise wire.WireError("a call answered without an answer")
+            _update(args, response.get("args_after", []))
+            return wire.decode(response["answer"])
+
+
+@contextlib.contextmanager
+def _in_step(student):
+    """Read an answer of the student's process; one outside the protocol (a value that cannot
+    be built, a callback never sent, a reply of the wrong kind, as when the student's code
+    writes on the channel itself) stops the process, so that no later request is answered by
+    a line meant for another: it is started again for the next one."""
+    try:
+        yield
+    except wire.WireError as error:
+        student._died(f"the student's process answered outside the protocol: {error}")
 
 
 def _update(args, state):
@@ -295,11 +311,18 @@ class CellNamespace(dict):
         if hasattr(builtins, name):
             raise KeyError(name)
         kind = self.student.request({"op": "kind", "name": name}, self.timeout).get("kind")
-        if kind == "function":
-            return StudentFunction(self.student, name, self.timeout)
-        if kind == "value":
-            answer = self.student.request({"op": "get", "name": name}, self.timeout)
-            return wire.decode(answer.get("answer"))
+        with _in_step(self.student):
+            if kind not in ("function", "value", "module", "missing"):
+                raise wire.WireError("a lookup answered without a kind")
+            if kind == "function":
+                return StudentFunction(self.student, name, self.timeout)
+            if kind == "value":
+                answer = self.student.request({"op": "get", "name": name}, self.timeout)
+                if "error" in answer:
+                    raise _rebuilt(answer["error"])
+                if "answer" not in answer:
+                    raise wire.WireError("a lookup answered without a value")
+                return wire.decode(answer["answer"])
         raise KeyError(name)
 
 

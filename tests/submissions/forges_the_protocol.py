@@ -1,12 +1,13 @@
 """Writing on the protocol's channel directly, when the grader calls a function: the student's
-code finds the runner's channel to the grader and sends, in place of its answer, a line nested
-too deep to parse, a line that is JSON but not a message, a line that is not JSON, and a line
-longer than the limit. (The functions behave when the student's own code calls them, so
-backward, which calls them, is correct.)
+code finds the runner's channel to the grader and sends, ahead of its answer, a line nested too
+deep to parse, a request to call back a function the grader never sent, an array whose header
+claims 2**40 elements, and a line longer than the limit. (The functions behave when the
+student's own code calls them, so backward, which calls them, is correct.)
 
 The grader reads at most the limit of one line and refuses anything outside the protocol before
-building it, then treats the process as dead: that test scores 0, the process is started again
-with the cells before replayed, and the rest is graded. The student controls its own process
+building it, then treats the process as dead, so that its real answer, still on the way, cannot
+answer the grader's next request: that test scores 0, the process is started again with the
+cells before replayed, and the rest is graded. The student controls its own process
 entirely anyway; nothing it sends is more than a value the grader checks.
 """
 
@@ -38,12 +39,13 @@ def forward(x, y, params):
 ''',
     "dJ_dU": '''
 def dJ_dU(delta1, h):
-    send(b'[1, 2, 3]\\n')
+    send(b'{"callback": 0, "args": [], "state": []}\\n')
     return delta1.T @ h.T
 ''',
     "dJ_db2": '''
 def dJ_db2(delta1):
-    send(b'\\xff\\xfe{"answer": not json at all\\n')
+    send(b'{"answer": {"__array__": {"dtype": "<f8", "shape": [1048576, 1048576], '
+         b'"data": "", "writeable": true}}}\\n')
     return delta1.T.copy()
 ''',
     "dJ_dz": '''
