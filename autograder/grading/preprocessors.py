@@ -9,15 +9,19 @@ class CapOutputs(NbGraderPreprocessor):
     """Cut every output that reaches a student to size: stream text, error messages and
     tracebacks, the text and images of rich outputs, the number of outputs per cell (nbgrader's
     LimitOutput counts only stream lines, so one enormous line would pass it), and the output
-    of the whole notebook: once max_total characters are shown, further outputs are replaced
-    by a note, and an error (which is what scores a test 0) is kept with its message only."""
+    of the whole notebook: once max_total characters of text (or max_total_images of images)
+    are shown, further outputs are replaced by a note, and an error (which is what scores a
+    test 0) is kept with its message only."""
 
     max_chars = Integer(20_000, help="characters kept of each text").tag(config=True)
     max_traceback = Integer(60, help="lines kept of each traceback").tag(config=True)
     max_outputs = Integer(30, help="outputs kept of each cell").tag(config=True)
     max_image = Integer(1024**2, help="characters of base64 kept of an image").tag(config=True)
-    max_total = Integer(300_000, help="characters of output kept in the whole notebook (the "
-                        "plots of an honest 3_minibatch take 290 000)").tag(config=True)
+    max_total = Integer(200_000, help="characters of text kept in the whole notebook").tag(
+        config=True)
+    max_total_images = Integer(2_000_000, help="characters of images kept in the whole "
+                               "notebook (the plots of an honest 3_minibatch take 290 000)"
+                               ).tag(config=True)
 
     def _cut(self, text):
         if isinstance(text, str) and len(text) > self.max_chars:
@@ -25,7 +29,7 @@ class CapOutputs(NbGraderPreprocessor):
         return text
 
     def preprocess(self, nb, resources):
-        self.left = self.max_total
+        self.left = {"text": self.max_total, "image": self.max_total_images}
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -53,9 +57,10 @@ class CapOutputs(NbGraderPreprocessor):
                     data[mime] = self._cut(data[mime])
         kept, dropped = [], 0
         for output in cell.outputs:
-            size = _size(output)
-            if size <= self.left:
-                self.left -= size
+            sizes = _sizes(output)
+            if all(sizes[kind] <= self.left[kind] for kind in sizes):
+                for kind in sizes:
+                    self.left[kind] -= sizes[kind]
                 kept.append(output)
             elif output.get("output_type") == "error":
                 output["evalue"] = str(output.get("evalue"))[:1000]
@@ -74,11 +79,15 @@ def _note(text):
     return nbformat.v4.new_output("stream", name="stdout", text=text)
 
 
-def _size(output):
-    """The characters of an output's text, message, traceback and data."""
+def _sizes(output):
+    """The characters of an output's text (text, message, traceback, textual data) and of its
+    images."""
+    data = output.get("data", {})
     parts = [output.get("text"), output.get("evalue"), *output.get("traceback", []),
-             *output.get("data", {}).values()]
-    return sum(len(part) for part in parts if isinstance(part, str))
+             *(v for k, v in data.items() if not k.startswith("image/"))]
+    return {"text": sum(len(p) for p in parts if isinstance(p, str)),
+            "image": sum(len(v) for k, v in data.items() if k.startswith("image/")
+                         and isinstance(v, str))}
 
 
 class RestoreCellKinds(NbGraderPreprocessor):
