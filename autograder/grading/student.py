@@ -62,6 +62,11 @@ class StudentProcess:
         self.process, self.history, self.fatal = None, [], set()
         self.events, self.landlock = [], 0   # events: "timeout" or "died", in order
         self.group = ControlGroup.create()   # None where no cgroup can be made
+        # Without a PID namespace or a cgroup, a daemon that leaves the runner's session
+        # (setsid) would outlive close(): the orphans become this process's children instead.
+        self.adopts = sandbox.mode != "bwrap" and self.group is None
+        if self.adopts:
+            _adopt_orphans()
 
     # -- the process -----------------------------------------------------------------------
 
@@ -111,6 +116,8 @@ class StudentProcess:
             self.process.wait()
             if self.group:
                 self.group.kill()
+            if self.adopts:
+                _kill_children()
             for pipe in (self.process.stdin, self.process.stdout):
                 with contextlib.suppress(OSError):
                     pipe.close()
@@ -205,6 +212,43 @@ class StudentProcess:
             return wire.loads(line)
         except wire.WireError as error:
             self._died(f"the student's process answered outside the protocol: {error}")
+
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _adopt_orphans():
+    """Become the parent of every orphan among this process's descendants."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _kill_children(rounds=100):
+    """Kill and reap every child of this process (called when the runner is dead: what is
+    left are the processes the submission started), until none is left."""
+    for _ in range(rounds):
+        children = _children()
+        if not children:
+            return
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _children():
+    me, found = str(os.getpid()), []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[1] == me:  # the parent's pid
+                    found.append(int(entry))
+        except (OSError, IndexError):
+            continue
+    return found
 
 
 class StudentFunction:
