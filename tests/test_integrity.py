@@ -30,6 +30,7 @@ from autograder.grading import report as class_report
 from autograder.grading.export import export
 from autograder.grading.feedback import feedback
 from autograder.grading.grade import SCORED, grade
+from autograder.grading.preprocessors import CapOutputs
 from autograder.grading.sandbox import Sandbox, detect
 from autograder.sample_class import ASSIGNMENT, Student, notebook_of, solution_code
 from tests import submissions
@@ -43,11 +44,12 @@ HONEST = ("aaa-honest", "zzz-honest")  # graded first and last
 WRITTEN = "h > 0 exactly where z > 0, so sgn(h) is ReLU'(z); at a kink a check sees half."
 LIMITS = {"Execute.timeout": 5, "SandboxedExecute.time_budget": 40}
 SETTLE = 2            # seconds for anything an attack left running to show itself
-# An autograded notebook holds its own text (about 50 kB here) and at most CapOutputs.max_total
-# characters of output (300 000: an honest 3_minibatch's plots take 290 000); a feedback page
-# adds its style sheet (about 250 kB).
-MAX_NOTEBOOK = 400_000
-MAX_FEEDBACK = 700_000
+# What students get back is bounded whatever a submission prints: the text of an autograded
+# notebook (its own, about 50 kB here, and CapOutputs.max_total characters of output), its
+# images (CapOutputs.max_total_images), and a feedback page (the same, and its style sheet).
+MAX_TEXT = 300_000
+MAX_IMAGES = CapOutputs.class_traits()["max_total_images"].default_value
+MAX_FEEDBACK = 700_000 + MAX_IMAGES
 LANDLOCK_CASES = ("escapes_by_paths", "persistence", "processes_helpers", "daemon")
 SECRETS = ("BEGIN HIDDEN TESTS", "check_hidden", "hidden_cases", "BEGIN SOLUTION",
            "Model answer")
@@ -283,7 +285,12 @@ def check_nothing_leaks(graded):
         assert {p.name for p in folder.iterdir()} <= received, student
         notebook = folder / "backprop.ipynb"
         page = graded.course.feedback(student, ASSIGNMENT) / "backprop.html"
-        assert notebook.stat().st_size < MAX_NOTEBOOK, (student, notebook.stat().st_size)
+        images = sum(len(value) for cell in nbformat.read(notebook, as_version=4).cells
+                     for output in cell.get("outputs", [])
+                     for mime, value in output.get("data", {}).items()
+                     if mime.startswith("image/"))
+        assert images <= MAX_IMAGES, (student, images)
+        assert notebook.stat().st_size - images < MAX_TEXT, (student, notebook.stat().st_size)
         assert page.stat().st_size < MAX_FEEDBACK, (student, page.stat().st_size)
         for text in (notebook.read_text(), page.read_text()):
             for secret in forbidden:

@@ -1,17 +1,17 @@
 """Flooding what the notebook shows: 50 000 printed lines, 60 switches between stdout and
 stderr of 100 000 characters each, 2 000 displays, a 5 MB execute_result, a 3 MB image, a
 5 MB LaTeX formula, text/html and text/markdown carrying a <script> and an onerror handler,
-JavaScript; then the student's code takes over the runner so that every later cell sends 40
-outputs of 50 000 characters and 10 images of almost a megabyte each.
+JavaScript; then the student's code takes over the runner so that every later cell sends 10
+images of almost a megabyte each and 40 outputs of 50 000 characters.
 
 The written answer (a markdown cell the student owns) carries a <script> and an onerror
 handler too, for whoever opens the feedback page.
 
 The runner keeps only plain text, images and formulas, of bounded size and number; the grader
 keeps only those kinds from what arrives, cuts every text, and holds each notebook to a total
-budget of output; the feedback cleans markdown of anything that would run. The autograded
-notebook and the feedback stay small and carry no script. Every answer is correct: full points
-(the written answer awaits manual grading).
+budget of text and one of images; the feedback cleans markdown of anything that would run.
+The autograded notebook and the feedback stay small and carry no script. Every answer is
+correct: full points (the written answer awaits manual grading).
 """
 
 OVERRIDES = {"forward": r'''
@@ -57,8 +57,8 @@ def flooding_run(self, request):
     answer = honest_run(self, request)
     image = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 700_000).decode()
     answer["outputs"] = (
-        [{"output_type": "stream", "name": "stdout", "text": "z" * 50_000}] * 40
-        + [{"output_type": "display_data", "data": {"image/png": image}, "metadata": {}}] * 10
+        [{"output_type": "display_data", "data": {"image/png": image}, "metadata": {}}] * 10
+        + [{"output_type": "stream", "name": "stdout", "text": "z" * 50_000}] * 40
         + answer["outputs"])
     return answer
 
