@@ -33,7 +33,7 @@ c.Execute.extra_arguments = [
     "--IPKernelApp.exec_lines=['import warnings', 'warnings.simplefilter(\"ignore\")']",
 ]
 
-# `autograder collect ASSIGNMENT SOURCE` reads a folder, or the zip an LMS exports, through this
+# `autograder collect ASSIGNMENT SOURCE` reads a folder, or the zip an LMS exports, through a
 # table. Each row is (name, regular expression); the expression is matched from the start of a
 # file's path inside the source ("/" between folders) and the first row that matches says whose
 # file it is. Its named groups are those of nbgrader's FileNameCollectorPlugin, and more:
@@ -50,36 +50,13 @@ c.Execute.extra_arguments = [
 #               refused, never merged
 #   late        present when the LMS marks the file late (said in the report)
 # The submission's time goes to nbgrader's timestamp.txt, for due dates and late penalties: the
-# name's timestamp, else a timestamp.txt in the source, else the zip entry's date. Add a row for
-# another layout before the rows that would take its files, e.g. "<student id>-<name>.ipynb":
+# name's timestamp, else a timestamp.txt in the source, else the zip entry's date. The default
+# rows (PATTERNS in autograder/grading/collect.py) read Canvas (also anonymous, with LATE_ and
+# resubmissions -1, -2), Blackboard attempts, Moodle folders, <student id>_<anything>.ipynb
+# files and a folder per student. Add a row for another layout before the rows that would take
+# its files, e.g. "<student id>-<name>.ipynb":
 #   c.CollectPatterns.patterns.insert(0, ("dash", r"(?P<student_id>[^-/]+)-(?P<file_id>[^/]+)$"))
 # A c.FileNameCollectorPlugin.named_regexp set for `nbgrader zip_collect` is tried first.
-c.CollectPatterns.patterns = [
-    # Canvas, anonymous grading: [LATE_]anon_<id>_<attachment id>_<file name>[-<n>].<ext>
-    ("canvas-anonymous",
-     r"(?:.*/)?(?:(?P<late>LATE)_)?(?P<student_id>anon_[A-Za-z0-9]+)_(?P<attachment_id>\d+)_"
-     r"(?P<file_id>[^/]+?)(?:-(?P<attempt>\d+))?(?:\.[^./]*)?$"),
-    # Canvas: <name>_[LATE_]<user id>_<attachment id>_<file name>[-<n>].<ext>, where -1, -2
-    # mark a file the student submitted again
-    ("canvas",
-     r"(?:.*/)?(?P<student_id>[^/]+?)_(?:(?P<late>LATE)_)?(?P<user_id>\d+)_(?P<attachment_id>\d+)_"
-     r"(?P<file_id>[^/]+?)(?:-(?P<attempt>\d+))?(?:\.[^./]*)?$"),
-    # Blackboard (and nbgrader's zip_collect example):
-    # <assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file name>, and the attempt's
-    # receipt <assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>.txt
-    ("blackboard",
-     r"(?:.*/)?[^/]+_(?P<student_id>[^_/]+)_attempt_(?P<timestamp>\d{4}(?:-\d\d){5})"
-     r"(?:_(?P<file_id>[^/]+)|\.txt)$"),
-    # Moodle: <full name>_<participant id>_assignsubmission_<plugin>_/<file name>, or without
-    # the "/" when downloaded without folders
-    ("moodle",
-     r"(?:.*/)?(?P<student_id>[^/]+?)_(?P<user_id>\d+)_assignsubmission_[a-z]+_/?"
-     r"(?P<file_id>.*)$"),
-    # <student id>_<anything>.ipynb
-    ("student-id-prefix", r"(?P<student_id>[^_/]+)_(?P<file_id>[^/]+\.(?i:ipynb))$"),
-    # a folder per student: <student id>/<anything>
-    ("student-folder", r"(?P<student_id>[^/]+)/(?P<file_id>.*)$"),
-]
 # Canvas dates the entries of its zip when it writes it, not when students submitted.
 c.CollectPatterns.zip_dates_ignored = ["canvas", "canvas-anonymous"]
 # The time zone of the timestamps in file names and of zip entry dates, which name none.

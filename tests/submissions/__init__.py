@@ -68,3 +68,16 @@ def fill(source, values):
 def hidden_path(path):
     """A Python expression for path that does not contain it as text."""
     return f"bytes({list(str(path).encode())}).decode()"
+
+# A correct forward pass, for the attacks that carry themselves in the forward cell.
+FORWARD = '''
+
+def forward(x, y, params):
+    z = params["W"] @ x + params["b1"]
+    h = np.maximum(z, 0)
+    theta = params["U"] @ h + params["b2"]
+    shifted = theta - theta.max()
+    log_y_hat = shifted - np.log(np.exp(shifted).sum())
+    cache = {"x": x, "z": z, "h": h, "theta": theta, "y_hat": np.exp(log_y_hat), "y": y}
+    return float(-(y * log_y_hat).sum()), cache
+'''

@@ -7,7 +7,7 @@ process of that name is left once grading is over, and it never reached the cour
 answer is correct: full points.
 """
 
-from . import ATTEMPT
+from . import ATTEMPT, FORWARD
 
 OVERRIDES = {"forward": ATTEMPT + r'''
 import ctypes
@@ -60,14 +60,5 @@ def daemonize():
 
 attempt("start a daemon", daemonize)
 
-
-def forward(x, y, params):
-    z = params["W"] @ x + params["b1"]
-    h = np.maximum(z, 0)
-    theta = params["U"] @ h + params["b2"]
-    shifted = theta - theta.max()
-    log_y_hat = shifted - np.log(np.exp(shifted).sum())
-    cache = {"x": x, "z": z, "h": h, "theta": theta, "y_hat": np.exp(log_y_hat), "y": y}
-    return float(-(y * log_y_hat).sum()), cache
-'''}
+''' + FORWARD}
 EXPECTED = {"zero": [], "status": "graded", "flags": []}

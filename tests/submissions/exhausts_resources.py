@@ -12,6 +12,8 @@ ask for too much get an error, the rest is graded: dJ_dx and backward (which cal
 about 1000 threads and 1000 processes, the disk filling at 3 GB per folder.)
 """
 
+from . import FORWARD
+
 OVERRIDES = {"forward": r'''
 import os
 import threading
@@ -54,16 +56,7 @@ print(f"[attack] fork bomb: {children} children, then {stopped!r}")
 print("[attack] fork bomb:", "stopped by the system" if stopped and children < 64
       else "NOT STOPPED")
 
-
-def forward(x, y, params):
-    z = params["W"] @ x + params["b1"]
-    h = np.maximum(z, 0)
-    theta = params["U"] @ h + params["b2"]
-    shifted = theta - theta.max()
-    log_y_hat = shifted - np.log(np.exp(shifted).sum())
-    cache = {"x": x, "z": z, "h": h, "theta": theta, "y_hat": np.exp(log_y_hat), "y": y}
-    return float(-(y * log_y_hat).sum()), cache
-''', "dJ_dU": r'''
+''' + FORWARD, "dJ_dU": r'''
 import os
 import tempfile
 

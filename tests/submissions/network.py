@@ -7,7 +7,7 @@ and Landlock refuses TCP besides; abstract unix sockets belong to the network na
 Landlock scopes them too). Nothing reaches the listeners. Every answer is correct: full points.
 """
 
-from . import ATTEMPT
+from . import ATTEMPT, FORWARD
 
 OVERRIDES = {"forward": ATTEMPT + r'''
 import socket
@@ -34,14 +34,5 @@ def abstract():
 attempt("UDP to 127.0.0.1", udp)
 attempt("abstract unix socket", abstract)
 
-
-def forward(x, y, params):
-    z = params["W"] @ x + params["b1"]
-    h = np.maximum(z, 0)
-    theta = params["U"] @ h + params["b2"]
-    shifted = theta - theta.max()
-    log_y_hat = shifted - np.log(np.exp(shifted).sum())
-    cache = {"x": x, "z": z, "h": h, "theta": theta, "y_hat": np.exp(log_y_hat), "y": y}
-    return float(-(y * log_y_hat).sum()), cache
-'''}
+''' + FORWARD}
 EXPECTED = {"zero": [], "status": "graded", "flags": []}

@@ -12,7 +12,7 @@ folder can be written, and it is removed afterwards. The later honest student sc
 marks, nothing in the course changes, no marker appears. Every answer is correct: full points.
 """
 
-from . import ATTEMPT
+from . import ATTEMPT, FORWARD
 
 OVERRIDES = {"forward": ATTEMPT + r'''
 import os
@@ -58,14 +58,5 @@ for folder in (".", home, "/tmp", startup):
         except OSError as error:
             print(f"[attack] plant {folder}/{name}: blocked ({error})")
 
-
-def forward(x, y, params):
-    z = params["W"] @ x + params["b1"]
-    h = np.maximum(z, 0)
-    theta = params["U"] @ h + params["b2"]
-    shifted = theta - theta.max()
-    log_y_hat = shifted - np.log(np.exp(shifted).sum())
-    cache = {"x": x, "z": z, "h": h, "theta": theta, "y_hat": np.exp(log_y_hat), "y": y}
-    return float(-(y * log_y_hat).sum()), cache
-'''}
+''' + FORWARD}
 EXPECTED = {"zero": [], "status": "graded", "flags": []}
