@@ -637,7 +637,7 @@ def test_an_infinite_loop_ends_in_cell_timeout_error(runner_dir):
         pid = student.process.pid
         began = time.monotonic()
         outputs, error = run(student, "while True:\n    pass", timeout=1)
-        assert time.monotonic() - began < 1 + GRACE
+        assert time.monotonic() - began < 10  # the runner's own alarm, not the 30 s default
         assert error == {"ename": "CellTimeoutError", "evalue": "time limit", "traceback": []}
         assert student.fatal == {1} and student.events == []
         assert result_text(run(student, "x + 1")[0]) == "42"
@@ -659,7 +659,7 @@ def test_an_ignored_alarm_ends_in_the_graders_deadline(runner_dir):
         began = time.monotonic()
         outputs, _ = run(student, "x + 1, 'marker' in globals()")
         assert result_text(outputs) == "(42, False)"  # cell 0 replayed, cell 1 left out
-        assert time.monotonic() - began < 1 + GRACE
+        assert time.monotonic() - began < 15  # a restart, not the loop again
 
 
 def test_os_exit_restarts_the_process_with_earlier_cells_replayed(runner_dir):
@@ -708,7 +708,7 @@ def test_a_line_over_the_limit_from_the_runner_is_a_death(runner_dir, monkeypatc
         began = time.monotonic()
         with pytest.raises(StudentProcessError) as error:
             run(student, CHANNEL + "os.write(channel, b'x' * (2 * 1024**2))")
-        assert time.monotonic() - began < GRACE
+        assert time.monotonic() - began < 10  # at once, not at the cell's 30 s limit
         assert str(error.value) == "the student's process sent a message larger than the limit"
         assert student.events == ["died"] and student.process is None
 
@@ -766,7 +766,7 @@ def test_a_runner_answering_outside_the_protocol_is_dead_not_parsed(answer, mess
         process = student.process
         with pytest.raises(StudentProcessError) as error:
             run(student, "1", timeout=20)
-        assert time.monotonic() - began < GRACE
+        assert time.monotonic() - began < 10  # at once, not at the 20 s limit
         assert not isinstance(error.value, TimedOut)
         assert str(error.value) == message
         assert student.events == ["died"] and student.process is None
