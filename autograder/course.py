@@ -52,6 +52,9 @@ class Course:
     def autograded(self, student, assignment):
         return self.root / "autograded" / student / assignment
 
+    def autograded_notebook(self, student, assignment):
+        return self.autograded(student, assignment) / f"{self.notebook_name(assignment)}.ipynb"
+
     def feedback(self, student, assignment):
         return self.root / "feedback" / student / assignment
 

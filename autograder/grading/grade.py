@@ -186,7 +186,7 @@ def _grade_one(student):
         report = execute.Context.reports.pop((assignment, student), None)
         outcome = _outcome_of(student, result, report)
         if outcome.status in SCORED:
-            _keep_reviewed(course, assignment, student, reviewed)
+            _keep_reviewed(course, assignment, student, reviewed, _answers(notebook))
             outcome = _refined(course, assignment, student, notebook, outcome)
             outcome.flags = tampered_cells(_worker["released"], notebook)
         shutil.rmtree(os.path.join(_worker["staging"], student), ignore_errors=True)
@@ -209,7 +209,7 @@ def _refined(course, assignment, student, notebook, outcome):
         return outcome
     if _answers(notebook) == _answers(_worker["released"]):
         return Outcome(student, BLANK, "nothing answered: every answer cell is as released")
-    path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
+    path = course.autograded_notebook(student, assignment)
     for cell in nbformat.read(path, as_version=4).cells:
         for output in cell.get("outputs", []):
             if output.get("ename") in ("SyntaxError", "IndentationError", "TabError"):
@@ -224,7 +224,7 @@ def _reviewed_answers(course, assignment, student):
     before a regrade (nbgrader's autograde marks them for review again)."""
     from nbgrader.api import MissingEntry
 
-    path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
+    path = course.autograded_notebook(student, assignment)
     if not path.exists():
         return {}
     answers = _answers(nbformat.read(path, as_version=4))
@@ -238,12 +238,11 @@ def _reviewed_answers(course, assignment, student):
                 if g.manual_score is not None and g.name in answers}
 
 
-def _keep_reviewed(course, assignment, student, reviewed):
-    """Give the manual grades whose answer did not change their reviewed state back."""
+def _keep_reviewed(course, assignment, student, reviewed, answers):
+    """Give the manual grades whose answer (answers: the submission's) did not change their
+    reviewed state back."""
     if not reviewed:
         return
-    path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
-    answers = _answers(nbformat.read(path, as_version=4))
     with course.open_gradebook() as gradebook:
         for grade in gradebook.find_submission_notebook(
                 course.notebook_name(assignment), assignment, student).grades:

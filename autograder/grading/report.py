@@ -25,7 +25,7 @@ def diagnosed_mistakes(course, assignment, students):
     """{(grade_id, mistake name): [students]} over the autograded notebooks."""
     found = defaultdict(list)
     for student in students:
-        path = course.autograded(student, assignment) / f"{course.notebook_name(assignment)}.ipynb"
+        path = course.autograded_notebook(student, assignment)
         if not path.exists():
             continue
         for cell in nbformat.read(path, as_version=4).cells:
