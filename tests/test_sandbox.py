@@ -507,8 +507,8 @@ print(coursetools.__file__, check.__name__, np.__version__)""", timeout=60)
                                 f"{numpy.__version__}\n")
 
 
-def test_bwrap_processes_die_with_the_sandbox(runner_dir):
-    box = bwrap_sandbox()
+def assert_processes_die_with_cleanup(box, runner_dir, seconds):
+    """A child and a double-forked daemon started in a cell are gone seconds after cleanup()."""
     popen, daemon = sleep_tag(), sleep_tag()
     student = started(box, runner_dir)
     try:
@@ -516,10 +516,14 @@ def test_bwrap_processes_die_with_the_sandbox(runner_dir):
         assert error is None, error
         assert wait_for(lambda: sleeping(popen) and sleeping(daemon))
         student.cleanup()
-        assert wait_for(lambda: not sleeping(popen) and not sleeping(daemon))
+        assert wait_for(lambda: not sleeping(popen) and not sleeping(daemon), seconds)
     finally:
         student.cleanup()
         kill_all(sleeping(popen) + sleeping(daemon))
+
+
+def test_bwrap_processes_die_with_the_sandbox(runner_dir):
+    assert_processes_die_with_cleanup(bwrap_sandbox(), runner_dir, 5.0)
 
 
 # -- landlock alone ------------------------------------------------------------------------
@@ -586,18 +590,7 @@ def test_landlock_mode_cleanup_removes_the_scratch_folder(runner_dir):
 
 
 def test_landlock_mode_processes_die_with_cleanup(runner_dir):
-    box = landlock_sandbox()
-    popen, daemon = sleep_tag(), sleep_tag()
-    student = started(box, runner_dir)
-    try:
-        _, error = run(student, DAEMONS.format(popen=popen, daemon=daemon))
-        assert error is None, error
-        assert wait_for(lambda: sleeping(popen) and sleeping(daemon))
-        student.cleanup()
-        assert wait_for(lambda: not sleeping(popen) and not sleeping(daemon), 2)
-    finally:
-        student.cleanup()
-        kill_all(sleeping(popen) + sleeping(daemon))
+    assert_processes_die_with_cleanup(landlock_sandbox(), runner_dir, 2)
 
 
 # -- detect --------------------------------------------------------------------------------
