@@ -15,6 +15,12 @@ c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
+# The gradebook: SQLite in gradebook.db here, unless AUTOGRADER_DB_URL names another database
+# (PostgreSQL, to grade on several machines). Set here, every command sees it, nbgrader's own
+# (formgrader, export) too. A password is best kept out of the URL: in ~/.pgpass.
+if os.environ.get("AUTOGRADER_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["AUTOGRADER_DB_URL"]
+
 # What students see in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 

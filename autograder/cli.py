@@ -1,11 +1,14 @@
 """The instructor's command line: `autograder <command>`. Each command maps flags to one call."""
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
 from . import demo, release
 from .course import Course
+from .database import GradebookError
 from .grading import report as class_report
 from .grading.collect import CollectError, collect
 from .grading.export import export, export_class
@@ -61,11 +64,35 @@ def _grade(args):
     if args.time_budget:
         overrides["SandboxedExecute.time_budget"] = args.time_budget
     print(f"sandbox: {sandbox.describe()}")
+    with _dask_client(args) as client:
+        return _grade_each(course, assignments, args, overrides, sandbox, client)
+
+
+@contextlib.contextmanager
+def _dask_client(args):
+    """The Dask client that --scheduler or --cluster asks for (None for the local pool); a
+    cluster that cannot be reached ends the command with status 2."""
+    if not (args.scheduler or args.cluster):
+        yield None
+        return
+    from .grading import cluster
+
+    try:
+        with (cluster.connect(args.scheduler) if args.scheduler
+              else cluster.local(args.jobs or os.cpu_count() or 1)) as client:
+            print(cluster.describe(client))
+            yield client
+    except cluster.ClusterError as error:
+        print(f"autograder grade: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _grade_each(course, assignments, args, overrides, sandbox, client):
     ungradable = 0
     for assignment in assignments:
         try:
             outcomes = grade(course, assignment, students=args.student, jobs=args.jobs,
-                             overrides=overrides, sandbox=sandbox)
+                             overrides=overrides, sandbox=sandbox, client=client)
         except GradingError as error:
             raise SystemExit(f"autograder grade: {error}") from None
         counts = {}
@@ -159,7 +186,13 @@ def main(argv=None):
     sub.add_argument("assignment")
     sub.add_argument("source", type=Path)
     sub = command("grade", _grade, "autograde every submission, in parallel")
-    sub.add_argument("-j", "--jobs", type=int, help="worker processes (default: cores)")
+    sub.add_argument("-j", "--jobs", type=int, help="worker processes (default: cores), or the "
+                     "workers of --cluster local")
+    where = sub.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the workers of this Dask scheduler (tcp://host:8786)")
+    where.add_argument("--cluster", choices=["local"],
+                       help="grade on a Dask LocalCluster of -j workers started here")
     sub.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config)")
     sub.add_argument("--time-budget", type=int,
                      help="seconds one submission may run in all (default: 300)")
@@ -184,4 +217,8 @@ def main(argv=None):
     sub.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config)")
 
     args = parser.parse_args(argv)
-    return args.run(args) or 0
+    try:
+        return args.run(args) or 0
+    except GradebookError as error:
+        print(f"autograder {args.command}: {error}", file=sys.stderr)
+        return 2

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from traitlets.config.loader import PyFileConfigLoader
 
+from . import database
+
 NOTEBOOKS = {"1_warmup": "warmup", "2_backprop": "backprop", "3_minibatch": "minibatch"}
-SQLITE_TIMEOUT = 120  # seconds a writer waits for the gradebook lock
 IGNORED = {".ipynb_checkpoints", "__pycache__", "feedback"}  # never part of an assignment
 
 
@@ -25,20 +26,21 @@ class Course:
     """An nbgrader course directory (the repository root, or a copy such as the demo's)."""
 
     root: Path
+    db_url: str = None  # the gradebook's URL; by default where database.locate finds it
 
     def __post_init__(self):
         self.root = Path(self.root).resolve()
         if not (self.root / "nbgrader_config.py").exists():
             raise FileNotFoundError(f"{self.root} is not a course directory: "
                                     "no nbgrader_config.py there")
+        configured = self._file_config().CourseDirectory.get("db_url")
+        self.database = database.locate(self.gradebook, configured, self.db_url)
+        self.db_url = self.database.url
 
     @property
     def gradebook(self):
+        """The default gradebook: SQLite, in the course directory."""
         return self.root / "gradebook.db"
-
-    @property
-    def db_url(self):
-        return f"sqlite:///{self.gradebook}?timeout={SQLITE_TIMEOUT}"
 
     def source(self, assignment):
         return self.root / "solutions" / assignment
@@ -80,14 +82,17 @@ class Course:
                       if p.is_dir() and (assignment is None or (p / assignment).is_dir()))
 
     def config(self, **overrides):
-        """The course's nbgrader_config.py, with the gradebook's lock timeout and overrides."""
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        """The course's nbgrader_config.py, with the gradebook's URL and overrides."""
+        config = self._file_config()
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.db_url = self.db_url
         for dotted, value in overrides.items():
             section, name = dotted.split(".")
             config[section][name] = value
         return config
+
+    def _file_config(self):
+        return PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
 
     def api(self, **overrides):
         """An in-process NbGraderAPI on this course (pays nbgrader's start-up once)."""
@@ -99,15 +104,21 @@ class Course:
         return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
     def open_gradebook(self):
-        """nbgrader's Gradebook of this course (created if there is none yet)."""
+        """nbgrader's Gradebook of this course (created if there is none yet);
+        database.GradebookError when its database cannot be opened."""
         from nbgrader.api import Gradebook
+        from sqlalchemy.exc import DBAPIError
 
         _alembic_on_path()
-        return Gradebook(self.db_url)
+        try:
+            return Gradebook(self.db_url)
+        except DBAPIError as error:
+            raise self.database.failure(error) from None
 
     def assignments_in_gradebook(self):
         """The course's assignments whose notebook the gradebook knows, in course order."""
-        if not self.gradebook.exists():
+        sqlite_file = self.database.sqlite_file
+        if sqlite_file is not None and not sqlite_file.exists():
             return []
         with self.open_gradebook() as gradebook:
             known = {(n.name, a.name) for a in gradebook.assignments for n in a.notebooks}

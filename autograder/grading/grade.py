@@ -9,8 +9,11 @@ holds is ever copied or shown.
 
 Every submission gets a status (graded, timed out, kernel died, broken submission, missing
 notebook, autograde failed); a broken submission never stops the rest of the class, not even
-one that takes its worker process down (it is retried alone). Workers share the SQLite
-gradebook, whose lock they wait for (Course.db_url sets the timeout).
+one that takes its worker process down (it is retried alone). Workers share the gradebook:
+SQLite, whose lock they wait for, or a database server (see autograder.database).
+
+The same per-submission grading (`grade_in_process`) also runs as the tasks of a Dask
+cluster (module cluster) when grade() is given a client.
 """
 
 import atexit
@@ -20,6 +23,7 @@ import re
 import shutil
 import stat
 import tempfile
+import threading
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -62,13 +66,14 @@ class Outcome:
 
 
 def grade(course, assignment, students=None, jobs=None, overrides=None, progress=True,
-          sandbox=None, say=print):
+          sandbox=None, say=print, client=None):
     """Autograde the assignment for the students (default: every submission); return outcomes.
 
     jobs: worker processes (default: the number of cores). overrides: nbgrader settings such
     as {"Execute.timeout": 10, "SandboxedExecute.time_budget": 120}. sandbox: the Sandbox
     to grade in (default: the best one here; SandboxUnavailable when there is none).
-    Statuses are saved in the course's grading folder.
+    client: a dask.distributed Client whose workers grade instead of a local pool (jobs is
+    then unused). Statuses are saved in the course's grading folder.
     """
     sandbox = sandbox or detect()
     if add_to_gradebook(course, assignment):
@@ -79,13 +84,26 @@ def grade(course, assignment, students=None, jobs=None, overrides=None, progress
     outcomes = {}
     bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="submission",
                disable=not progress)
-    setup = (str(course.root), assignment, overrides or {}, sandbox)
-    lost = _run(setup, students, jobs, outcomes, bar)
-    for student in lost:  # its worker died: alone in a new one, then give up on it
-        if _run(setup, [student], 1, outcomes, bar):
-            outcomes[student] = Outcome(student, FAILED, "the grading worker died on it",
-                                        sandbox=sandbox.mode)
-            bar.update()
+
+    def record(outcome):
+        outcomes[outcome.student] = outcome
+        bar.update()
+        if outcome.status != GRADED:
+            bar.write(f"{outcome.student}: {outcome.status} — {outcome.detail}")
+        for flag in outcome.flags:
+            bar.write(f"{outcome.student}: flagged — {flag}")
+
+    setup = (str(course.root), assignment, overrides or {}, sandbox, course.db_url)
+    if client is not None:
+        from .cluster import grade_on
+
+        grade_on(client, setup, students, record)
+    else:
+        for student in _run(setup, students, jobs, record):
+            # its worker died: alone in a new one, then give up on it
+            if _run(setup, [student], 1, record):
+                record(Outcome(student, FAILED, "the grading worker died on it",
+                               sandbox=sandbox.mode))
     bar.close()
     statuses = course.load_statuses(assignment)
     statuses.update({s: asdict(o) for s, o in outcomes.items()})
@@ -119,34 +137,41 @@ def add_to_gradebook(course, assignment):
     return True
 
 
-def _run(setup, students, jobs, outcomes, bar):
-    """Grade students in a pool of jobs workers into outcomes; return those whose worker died."""
+def _run(setup, students, jobs, record):
+    """Grade students in a pool of jobs workers, record(outcome) each; return those whose
+    worker died."""
     lost = []
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
                              initargs=setup) as pool:
         futures = {pool.submit(_grade_one, s): s for s in students}
         for future in as_completed(futures):
             try:
-                outcome = future.result()
+                record(future.result())
             except BrokenProcessPool:
                 lost.append(futures[future])
-                continue
-            outcomes[outcome.student] = outcome
-            bar.update()
-            if outcome.status != GRADED:
-                bar.write(f"{outcome.student}: {outcome.status} — {outcome.detail}")
-            for flag in outcome.flags:
-                bar.write(f"{outcome.student}: flagged — {flag}")
     return sorted(lost)
 
 
 _worker = {}
+_one_at_a_time = threading.Lock()
 
 
-def _start_worker(root, assignment, overrides, sandbox):
+def grade_in_process(setup, student):
+    """Autograde one submission in this process (a Dask worker's), first set up for setup
+    (grade()'s) unless it already is; one submission at a time, whatever the threads."""
+    with _one_at_a_time:
+        if _worker.get("setup") != setup:
+            if "scratch" in _worker:
+                shutil.rmtree(_worker["scratch"], ignore_errors=True)
+            _worker.clear()
+            _start_worker(*setup)
+        return _grade_one(student)
+
+
+def _start_worker(root, assignment, overrides, sandbox, db_url):
     """Read everything trusted, then configure nbgrader: before any student code runs."""
     warnings.simplefilter("ignore")
-    course = Course(root)
+    course = Course(root, db_url)
     scratch = tempfile.mkdtemp(prefix="autograder-worker-")
     atexit.register(shutil.rmtree, scratch, True)
     runner_dir = os.path.join(scratch, "runner")
@@ -156,7 +181,8 @@ def _start_worker(root, assignment, overrides, sandbox):
     plan = execute.Plan.of(course, assignment)
     plan.student_files = copy_student_files(plan.student_files, os.path.join(scratch, "release"))
     execute.configure(sandbox, runner_dir, {assignment: plan})
-    _worker.update(course=course, assignment=assignment, sandbox=sandbox, staging=staging,
+    _worker.update(setup=(root, assignment, overrides, sandbox, db_url), scratch=scratch,
+                   course=course, assignment=assignment, sandbox=sandbox, staging=staging,
                    released=_released(course, assignment),
                    api=course.api(**{**PROTECTED, **overrides,
                                      "CourseDirectory.submitted_directory": staging,
