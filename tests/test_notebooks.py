@@ -1,5 +1,6 @@
 """The course's notebooks: solutions pass, releases fail cleanly, the release is fresh and clean."""
 
+import copy
 import re
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from autograder.course import NOTEBOOKS, venv_env
 from autograder.release import release
@@ -31,12 +33,13 @@ def nbgrader(*args):
                           capture_output=True, text=True, timeout=600)
 
 
-def execute(path, first_cell=None):
-    """The notebook at path, executed in its folder with errors allowed (first_cell injected)."""
+def execute(path, first_cell=None, allow_errors=True):
+    """The notebook at path, executed in its folder (first_cell injected). With allow_errors
+    False, only cells tagged raises-exception may raise, as in JupyterLab's Run All."""
     notebook = nbformat.read(path, as_version=4)
     if first_cell:
         notebook.cells.insert(0, nbformat.v4.new_code_cell(first_cell))
-    NotebookClient(notebook, timeout=120, allow_errors=True, kernel_name="python3",
+    NotebookClient(notebook, timeout=120, allow_errors=allow_errors, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     return notebook
 
@@ -81,8 +84,10 @@ def test_release_fails_every_graded_test(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_runs_without_the_autograder_package(assignment):
-    """Only graded tests and cells calling unimplemented functions may fail, never an import."""
-    notebook = execute(release_path(assignment), first_cell=BLOCK_AUTOGRADER)
+    """Run All on the release, nothing answered: only graded tests and cells calling unimplemented
+    functions fail, never an import; every one of them is tagged raises-exception, so the run
+    goes on to the end (allow_errors=False), and every graded test reports."""
+    notebook = execute(release_path(assignment), first_cell=BLOCK_AUTOGRADER, allow_errors=False)
     problems = errors_and_stderr(notebook)
     graded = {i for i, c in enumerate(notebook.cells) if nbgrader_meta(c).get("grade")}
     allowed = {"NotImplementedError", "CheckFailure", "AssertionError"}
@@ -91,6 +96,47 @@ def test_release_runs_without_the_autograder_package(assignment):
     assert not [p for p in problems if p[2] in ("ModuleNotFoundError", "ImportError")]
     graded_tests = {i for i in graded if notebook.cells[i].cell_type == "code"}
     assert graded_tests <= {p[0] for p in problems}  # every graded test fails when blank
+
+
+def unanswered(source):
+    """source with each solution region replaced by what the release puts there."""
+    return re.sub(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION$",
+                  r"\1# YOUR CODE HERE\n\1raise NotImplementedError()", source,
+                  flags=re.M | re.S)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_run_all_goes_past_any_one_unanswered_exercise(assignment):
+    """The solution with one exercise left unanswered, for each exercise in turn, run top to
+    bottom as JupyterLab's Run All does: only cells tagged raises-exception may raise
+    (allow_errors=False), so every cell after the exercise runs, and every graded test after it
+    shows its output. One kernel per notebook, its namespace reset before each run."""
+    source = nbformat.read(source_path(assignment), as_version=4)
+    exercises = [i for i, c in enumerate(source.cells)
+                 if c.cell_type == "code" and nbgrader_meta(c).get("solution")]
+    assert exercises
+    reset = nbformat.v4.new_code_cell("%reset -f")
+    client = NotebookClient(source, timeout=120, allow_errors=False, kernel_name="python3",
+                            resources={"metadata": {"path": str(source_path(assignment).parent)}})
+    with client.setup_kernel():
+        for blank in exercises:
+            notebook = copy.deepcopy(source)
+            exercise = notebook.cells[blank]
+            exercise.source = unanswered(exercise.source)
+            assert "raise NotImplementedError()" in exercise.source
+            client.nb = notebook
+            client.execute_cell(reset, 0)
+            for index, cell in enumerate(notebook.cells):
+                try:
+                    client.execute_cell(cell, index)
+                except CellExecutionError as error:
+                    pytest.fail(f"with {nbgrader_meta(exercise)['grade_id']} unanswered, cell "
+                                f"{index} ({nbgrader_meta(cell).get('grade_id', cell.id)}) "
+                                f"raised and is not tagged raises-exception:\n{error}")
+            silent = [nbgrader_meta(c)["grade_id"] for c in notebook.cells[blank:]
+                      if c.cell_type == "code" and nbgrader_meta(c).get("grade")
+                      and not c.outputs]
+            assert silent == [], (nbgrader_meta(exercise)["grade_id"], silent)
 
 
 def test_notebooks_equal_a_fresh_release(tmp_path):
