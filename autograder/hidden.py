@@ -14,13 +14,21 @@ RTOL, ATOL = 1e-8, 1e-12
 NUMERICAL_TOLERANCE = 1e-5
 
 
-def check_hidden(function, name):
-    """Run function on every hidden case of name; raise CheckFailure on the first failure."""
+def check_hidden(function, name, steps=None):
+    """Run function on every hidden case of name; raise CheckFailure on the first failure.
+
+    steps: {name: function} of the step functions name is built from, whose hidden cases
+    are the same examples; when name's answer is wrong, the message says which are wrong.
+    """
     __tracebackhide__ = True
     cases = hidden_cases(name)
+    step_cases = {step: hidden_cases(step) for step in steps or {}}
     for number, (args, expected, numerical) in enumerate(cases, start=1):
+        on_this_example = {step: (steps[step], *step_cases[step][number - 1][:2])
+                           for step in step_cases}
         try:
-            check(function, args, expected, name=name, rtol=RTOL, atol=ATOL)
+            check(function, args, expected, name=name, rtol=RTOL, atol=ATOL,
+                  steps=on_this_example)
         except CheckFailure as failure:
             raise CheckFailure(f"hidden case {number} of {len(cases)}: {failure}") from None
         if numerical is not None:

@@ -36,7 +36,9 @@ def test_exception_is_named_with_its_line():
     def dJ_dU(delta1, h):
         return delta1 @ h
     args, expected = CASES["dJ_dU"]
-    raised = r"^dJ_dU raised ValueError: matmul: .* \(line \d+ of dJ_dU\)$"
+    raised = (r"^dJ_dU raised ValueError: matmul: .* \(line \d+ of dJ_dU\) Likely mistake — "
+              r"shapes that do not line up: .* \(the inputs: delta1 \(1, Nc\) = \(1, 3\), "
+              r"h \(Dh, 1\) = \(5, 1\)\)\.$")
     with pytest.raises(CheckFailure, match=raised):
         check(dJ_dU, args, expected)
 
@@ -45,7 +47,7 @@ def test_type_shape_and_finite():
     fails(lambda delta1, h: (delta1.T @ h.T).tolist(), "dJ_dU",
           "dJ_dU: ∂J/∂U must be a numpy array, got list.")
     fails(lambda delta1, h: (delta1.T @ h.T > 0), "dJ_dU",
-          "dJ_dU: ∂J/∂U must hold floats, got dtype bool.")
+          "dJ_dU: ∂J/∂U must hold float64 numbers, got dtype bool.")
     fails(lambda delta1, h: np.ones((3, 4)), "dJ_dU",
           "dJ_dU: ∂J/∂U has the wrong shape: expected (Nc, Dh) = (3, 5), got (3, 4).")
     fails(lambda delta1, h: delta1.T @ h.T / 0.0, "dJ_dU", "dJ_dU: ∂J/∂U contains NaN or inf.")
@@ -69,7 +71,7 @@ def test_modifying_an_input_in_place_is_caught():
 
 
 def test_forward_and_backward_messages():
-    fails(lambda x, y, params: (np.array([[1.0]]), {}), "forward",
+    fails(lambda x, y, params: (np.array([[1.0]]), CASES["forward"][1][1]), "forward",
           "forward: forward.J must be a Python float, got a numpy array of shape (1, 1): "
           "convert it with float(...).")
     J = CASES["forward"][1][0]
@@ -81,5 +83,6 @@ def test_forward_and_backward_messages():
           "backward: the result of backward is missing the key(s) x.")
     fails(lambda cache, params: dict(grads, U=grads["U"].T), "backward",
           "backward: ∂J/∂U has the wrong shape: expected (Nc, Dh) = (3, 5), got (5, 3). "
-          "Likely mistake — transposed: ∂J/∂U comes out transposed (5, 3). A gradient has the "
-          "shape of its variable: swap the order of the two factors (and transpose each).")
+          "Likely mistake — transposed: ∂J/∂U comes out transposed (5, 3): a gradient has the "
+          "shape of its variable, (3, 5). Write the shape of each factor under it and order "
+          "the product so that they line up.")

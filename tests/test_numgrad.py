@@ -50,3 +50,19 @@ def test_gradient_check_reports_the_worst_entry_of_a_wrong_gradient():
     wrong_shape = r"analytic gradient of x has shape \(1, 3\), expected \(3, 1\)"
     with pytest.raises(ValueError, match=wrong_shape):
         gradient_check(lambda: float(np.sum(x**2)), {"x": x}, {"x": x.T})
+
+
+def test_gradient_check_reports_actual_errors_and_marks_round_off():
+    """A right gradient shows its real (tiny) errors, not zeros; an entry whose difference is
+    below the centred difference's round-off is marked, not failed."""
+    x = np.array([[0.3], [-1.2], [2.0]])
+    report = gradient_check(lambda: float(np.sum(np.sin(x))), {"x": x}, {"x": np.cos(x)})
+    (result,) = report.variables
+    assert 0 < result.max_error < 1e-8
+    assert result.counted_error <= result.max_error
+    assert "0.00e+00" not in str(report).splitlines()[1]
+    big = np.array([[1e-9], [3.0]])
+    report = gradient_check(lambda: float(1e6 + np.sum(big**2)), {"x": big},
+                            {"x": 2 * big + np.array([[1e-9], [0.0]])})
+    assert report.passed and report.variables[0].max_error > 1e-6
+    assert "ok: below round-off" in str(report)

@@ -56,6 +56,8 @@ def visible():
     hidden units, so that a mask taken from the wrong quantity cannot pass by chance.
     """
     cases = cases_of(*network(**VISIBLE_SIZES, seed=4))
+    cases["forward_large_logits"] = cases_of(
+        *network_with_large_logits(**VISIBLE_SIZES, seed=3))["forward"]
     cases["shapes"] = (dict(VISIBLE_SIZES), true_shapes(**VISIBLE_SIZES))
     return cases
 

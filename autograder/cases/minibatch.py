@@ -7,7 +7,12 @@ import numpy as np
 
 from .. import reference as R
 from ..coursetools.numgrad import numerical_gradient
-from .network import network, network_with_kink, network_with_large_logits
+from .network import (
+    network,
+    network_with_far_apart_columns,
+    network_with_kink,
+    network_with_large_logits,
+)
 
 VISIBLE_SIZES = {"Dx": 4, "Dh": 5, "Nc": 3, "N": 6}
 FUNCTIONS = ("forward_batch", "backward_batch", "sgd_step")
@@ -17,15 +22,17 @@ DIGITS_SEED, DIGITS_TEST_SIZE = 0, 450
 
 
 def cases_of(params, X, Y, learning_rate=0.1, seed=0):
-    """{function: (args, expected)} for forward_batch, backward_batch and sgd_step."""
+    """{function: (args, expected)} for forward_batch, backward_batch and sgd_step.
+
+    sgd_step gets every gradient backward_batch returns, ∂J/∂X included, as in training.
+    """
     J, cache = R.forward_batch(X, Y, params)
     grads = R.backward_batch(cache, params)
-    step_grads = {k: grads[k] for k in R.PARAMS}
     return {
         "forward_batch": ({"X": X, "Y": Y, "params": params}, (J, cache)),
         "backward_batch": ({"cache": cache, "params": params}, grads),
-        "sgd_step": ({"params": params, "grads": step_grads, "learning_rate": learning_rate},
-                     {k: params[k] - learning_rate * step_grads[k] for k in R.PARAMS}),
+        "sgd_step": ({"params": params, "grads": grads, "learning_rate": learning_rate},
+                     {k: params[k] - learning_rate * grads[k] for k in R.PARAMS}),
     }
 
 
@@ -46,7 +53,7 @@ def visible():
     """The cases shipped to students: a small batch with distinct Dx, Dh, Nc, N, one with
     logits of ±1000, and a larger batch for predict."""
     problem = network(**VISIBLE_SIZES, seed=1)
-    cases = cases_of(*problem)
+    cases = cases_of(*problem, learning_rate=0.3)
     large = network_with_large_logits(**VISIBLE_SIZES, seed=3)
     cases["forward_batch_large_logits"] = cases_of(*large)["forward_batch"]
     params, X, _ = network(4, 5, 3, seed=4, N=20)
@@ -63,6 +70,7 @@ def hidden_problems():
         network(10, 4, 8, seed=5, N=25),
         network_with_kink(6, 8, 5, seed=31, N=7),
         network_with_large_logits(5, 7, 4, seed=13, N=9),
+        network_with_far_apart_columns(5, 6, 4, seed=17, N=6),
     ]
 
 

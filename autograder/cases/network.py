@@ -45,3 +45,12 @@ def network_with_large_logits(Dx, Dh, Nc, seed, N=None):
     params, x, y = network(Dx, Dh, Nc, seed, N)
     params["b2"][0, 0], params["b2"][-1, 0] = 1000.0, -1000.0
     return params, x, y
+
+
+def network_with_far_apart_columns(Dx, Dh, Nc, seed, N):
+    """Like network, but the examples' largest logits lie hundreds to a thousand apart: one
+    shift for the whole batch underflows some columns to 0."""
+    params, X, Y = network(Dx, Dh, Nc, seed, N)
+    params["U"] = 300.0 * params["U"]
+    X[:] = X * np.linspace(0.5, 8.0, N)
+    return params, X, Y
