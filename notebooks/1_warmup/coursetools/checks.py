@@ -7,25 +7,32 @@ CheckFailure with a message a student can act on, naming the mistake from the ca
 when the wrong answer matches one.
 """
 
+import copy
 import traceback
 import warnings
 
 import numpy as np
 
 from .mistakes import Case, close, diagnose
-from .spec import OUTPUTS, VARIABLE_SHAPES, dims_of, shape_in_symbols
+from .numgrad import numerical_gradient as centred_difference
+from .spec import EXACT_KEYS, OUTPUTS, VARIABLE_SHAPES, dims_of, shape_in_symbols
+
+FORWARD_SYMBOLS = {"J": "J", "z": "z", "h": "h", "theta": "Θ", "y_hat": "ŷ", "Z": "Z", "H": "H",
+                   "Y_hat": "Ŷ"}
 
 
 class CheckFailure(AssertionError):
     """A check failed; the message says what is wrong and, where known, why."""
 
 
-def check(function, args, expected, name=None, rtol=1e-6, atol=1e-9):
+def check(function, args, expected, name=None, rtol=1e-6, atol=1e-9, steps=None):
     """Check function(*args.values()) against expected; return a one-line success message.
 
     args: the inputs by parameter name, in the function's order (arrays, dicts of arrays,
     numbers, callables). expected: an array, a float (a loss), a (loss, cache) tuple or a
-    dict of arrays (gradients by variable name).
+    dict of arrays (gradients by variable name). steps: for a function built from others,
+    {name: (step function, args, expected)} on the same example; when the function's answer
+    is wrong, the message says which of the steps are wrong too.
     """
     __tracebackhide__ = True
     name = name or function.__name__
@@ -34,12 +41,51 @@ def check(function, args, expected, name=None, rtol=1e-6, atol=1e-9):
     answer = _call(function, name, given)
     _check_unchanged(name, args, given)
     checker = _Checker(name, args, dims, rtol, atol)
-    checker.compare(name, answer, expected)
+    try:
+        checker.compare(name, answer, expected)
+    except CheckFailure as failure:
+        if not steps:
+            raise
+        raise CheckFailure(f"{failure} {_blame_steps(name, steps, rtol, atol)}") from None
     shape = ""
     if isinstance(expected, np.ndarray):
         symbols = _symbols_of(name, expected)
         shape = f" {shape_in_symbols(symbols, dims)}" if symbols else f" {expected.shape}"
     return f"✓ {name}: type, shape{shape}, finite values, inputs unchanged, values — correct."
+
+
+def check_numerical_gradient_on(function, problems, label="case", rtol=1e-6, atol=1e-8):
+    """Check a student's numerical_gradient(f, x, h=1e-5) on problems [(f, x, h, description)]
+    (f reads x; h None: the default) against the course's centred difference with the same h.
+
+    x must come back restored and the result must have x's shape; a failure names the likely
+    mistake (one-sided difference, x not restored, h ignored, ...).
+    """
+    __tracebackhide__ = True
+    name = "numerical_gradient"
+    for number, (f, x, h, description) in enumerate(problems, start=1):
+        where = f"{label} {number} of {len(problems)} ({description})"
+        before = x.copy()
+        expected = centred_difference(f, x, 1e-5 if h is None else h)
+        try:
+            answer = function(f, x) if h is None else function(f, x, h)
+        except NotImplementedError:
+            raise CheckFailure(f"{name} is not implemented yet: replace "
+                               "`raise NotImplementedError()` with your code.") from None
+        except Exception as error:  # noqa: BLE001 (any error of the student's code is feedback)
+            raise CheckFailure(f"{where}: {name} raised {_describe(error)}") from None
+        args = {"f": f, "x": x, "h": 1e-5 if h is None else h, "x_before": before}
+        checker = _Checker(name, args, {}, rtol, atol)
+        try:
+            if not np.allclose(x, before, rtol=1e-12, atol=1e-12):
+                checker._fail(name, "x is not the same after the call.", answer, expected,
+                              otherwise="Restore every entry of x after perturbing it.")
+            checker.compare(name, copy.deepcopy(answer), expected)
+        except CheckFailure as failure:
+            raise CheckFailure(f"{where}: {failure}") from None
+        finally:
+            x[...] = before
+    return f"✓ {name}: all {len(problems)} {label}s correct."
 
 
 def _read_only(value):
@@ -50,6 +96,22 @@ def _read_only(value):
     if isinstance(value, dict):
         return {k: _read_only(v) for k, v in value.items()}
     return value
+
+
+def _blame_steps(name, steps, rtol, atol):
+    """Which of the step functions give wrong values on their own, or that none does."""
+    wrong = []
+    for step, (function, args, expected) in steps.items():
+        try:
+            check(function, args, expected, name=step, rtol=rtol, atol=atol)
+        except CheckFailure as failure:
+            wrong.append(str(failure))
+    if wrong:
+        return (f"{name} builds on the same steps as your step functions, and "
+                f"{len(wrong)} of them give wrong values on this example — "
+                + " | ".join(wrong) + " Fix those first.")
+    return (f"Your step functions ({', '.join(steps)}) are all right on this example, so the "
+            f"mistake is in how {name} puts them together: check what each step receives.")
 
 
 def _call(function, name, args):
@@ -64,10 +126,32 @@ def _call(function, name, args):
     except ValueError as error:
         if "read-only" in str(error):
             raise CheckFailure(f"{name} modified one of its inputs in place ({error}). "
-                               "Compute a new array instead of writing into an argument.") from None
-        raise CheckFailure(f"{name} raised {_describe(error)}") from None
+                               f"{_in_place_advice(args)}") from None
+        raise CheckFailure(f"{name} raised {_describe(error)}{_shape_hint(error, args)}") from None
     except Exception as error:
         raise CheckFailure(f"{name} raised {_describe(error)}") from None
+
+
+def _in_place_advice(args):
+    if any(isinstance(v, dict) for v in args.values()):
+        return ("Compute new arrays (x - a, not x -= a) and return them in a new dict; leave "
+                "the dicts and arrays you were given as they are.")
+    return "Compute a new array instead of writing into an argument."
+
+
+SHAPE_ERRORS = ("matmul", "not aligned", "could not be broadcast", "shapes")
+
+
+def _shape_hint(error, args):
+    """For an error about shapes: the inputs' shapes in symbols, to line the factors up."""
+    if not any(word in str(error) for word in SHAPE_ERRORS):
+        return ""
+    dims = dims_of({k: v for k, v in args.items() if isinstance(v, np.ndarray)})
+    shapes = [f"{k} {shape_in_symbols(VARIABLE_SHAPES[k], dims)}" for k, v in args.items()
+              if isinstance(v, np.ndarray) and k in VARIABLE_SHAPES]
+    return (" Likely mistake — shapes that do not line up: in a matrix product the inner sizes "
+            "must agree, and an elementwise product needs equal shapes. Write the shape under "
+            "each factor" + (f" (the inputs: {', '.join(shapes)})" if shapes else "") + ".")
 
 
 def _describe(error):
@@ -80,7 +164,10 @@ def _describe(error):
 def _check_unchanged(name, originals, given):
     __tracebackhide__ = True
     for key, original in originals.items():
-        if isinstance(original, (np.ndarray, dict)) and not _same(original, given[key]):
+        if isinstance(original, dict) and not _same(original, given[key]):
+            raise CheckFailure(f"{name} changed the dict {key} it was given (it assigned to "
+                               "its entries): build and return a new dict instead.")
+        if isinstance(original, np.ndarray) and not _same(original, given[key]):
             raise CheckFailure(f"{name} modified its input {key} in place. Compute a new array "
                                "instead of writing into an argument.")
 
@@ -104,6 +191,7 @@ class _Checker:
 
     def __init__(self, name, args, dims, rtol, atol):
         self.name, self.args, self.dims, self.rtol, self.atol = name, args, dims, rtol, atol
+        self.whole = {}  # part key -> the expected whole it belongs to
 
     def compare(self, key, answer, expected):
         __tracebackhide__ = True
@@ -119,7 +207,7 @@ class _Checker:
     def _fail(self, key, message, answer=None, expected=None, otherwise=""):
         """Raise CheckFailure; name the catalogue's mistake if the answer matches one."""
         __tracebackhide__ = True
-        case = Case(key, self.args, expected, answer, self.dims)
+        case = Case(key, self.args, expected, answer, self.dims, self.whole.get(key))
         found = diagnose(case) if expected is not None else None
         if found:
             mistake, fields = found
@@ -133,6 +221,8 @@ class _Checker:
     def _symbol(self, key):
         if key in OUTPUTS:
             return OUTPUTS[key][0]
+        if key.split(".")[0].startswith("forward") and key.count(".") == 1:
+            return FORWARD_SYMBOLS.get(key.split(".")[1], key)
         return f"{key.split('.', 1)[0]}[{key.split('.', 1)[1]!r}]" if "." in key else key
 
     def _compare_tuple(self, key, answer, expected):
@@ -142,8 +232,9 @@ class _Checker:
                    else type(answer).__name__)
             self._fail(key, f"expected a tuple of {len(expected)} values, got {got}.")
         loss, cache = expected
-        self._compare_number(f"{key}.J", answer[0], loss)
+        self.whole[f"{key}.J"] = expected
         self._compare_dict(f"{key}.cache", answer[1], cache, label="cache")
+        self._compare_number(f"{key}.J", answer[0], loss)
 
     def _compare_dict(self, key, answer, expected, label=None):
         __tracebackhide__ = True
@@ -154,8 +245,14 @@ class _Checker:
         missing = [k for k in expected if k not in answer]
         if missing:
             self._fail(key, f"{label} is missing the key(s) {', '.join(missing)}.")
+        extra = [str(k) for k in answer if k not in expected]
+        if extra and self.name in EXACT_KEYS:
+            self._fail(key, f"{label} has the extra key(s) {', '.join(extra)}: it must hold "
+                            f"exactly {', '.join(expected)}. Loop over the parameters, not over "
+                            "every gradient you were given.")
         base = key.split(".", 1)[0]
         for k, value in expected.items():
+            self.whole[f"{base}.{k}"] = expected
             self._compare_array(f"{base}.{k}", answer[k], value)
 
     def _compare_number(self, key, answer, expected):
@@ -163,6 +260,10 @@ class _Checker:
         if isinstance(answer, np.ndarray) and answer.size == 1:
             self._fail(key, f"{key} must be a Python float, got a numpy array of shape "
                             f"{answer.shape}: convert it with float(...).")
+        if isinstance(answer, np.ndarray):
+            self._fail(key, f"{key} must be one number, a Python float, but it is an array of "
+                            f"shape {answer.shape}: reduce it to a single number.",
+                       answer, np.float64(expected))
         number = (float, int, np.floating, np.integer)
         if not isinstance(answer, number) or isinstance(answer, bool):
             self._fail(key, f"{key} must be a float, got {type(answer).__name__}.")
@@ -177,10 +278,15 @@ class _Checker:
         __tracebackhide__ = True
         symbols = _symbols_of(key, expected)
         label = OUTPUTS[key][0] if key in OUTPUTS else key
-        if not isinstance(answer, np.ndarray) or isinstance(answer, np.matrix):
+        if isinstance(answer, np.matrix):
+            self._fail(key, f"{label} is an np.matrix: the course uses plain 2-D numpy arrays "
+                            "(np.matrix changes what * and indexing mean). Build it with "
+                            "np.array or products of arrays, not np.matrix.")
+        if not isinstance(answer, np.ndarray):
             self._fail(key, f"{label} must be a numpy array, got {type(answer).__name__}.")
-        if not np.issubdtype(answer.dtype, np.floating):
-            self._fail(key, f"{label} must hold floats, got dtype {answer.dtype}.")
+        if answer.dtype != np.float64:
+            self._fail(key, f"{label} must hold float64 numbers, got dtype {answer.dtype}.",
+                       answer, expected)
         if answer.shape != expected.shape:
             want = shape_in_symbols(symbols, self.dims) if symbols else str(expected.shape)
             self._fail(key, f"{label} has the wrong shape: expected {want}, got {answer.shape}.",
@@ -191,7 +297,8 @@ class _Checker:
             worst = np.unravel_index(np.argmax(np.abs(answer - expected)), expected.shape)
             worst = tuple(int(i) for i in worst)
             self._fail(key, f"{label} has the right shape but wrong values (at entry {worst}: "
-                            f"expected {expected[worst]:.6g}, got {answer[worst]:.6g}).",
+                            f"expected {expected[worst] + 0.0:.6g}, "
+                            f"got {answer[worst] + 0.0:.6g}).",
                        answer, expected,
                        otherwise="It matches none of the common mistakes: redo the derivation "
                                  "step by step and compare each factor with a numerical gradient.")

@@ -4,9 +4,9 @@ This package imports only numpy and itself, so the course ships it beside each a
 """
 
 from .casefile import load_case
-from .checks import CheckFailure, check
+from .checks import CheckFailure, check, check_numerical_gradient_on
 from .mistakes import MISTAKES, diagnose
 from .numgrad import gradient_check, numerical_gradient, relative_error
 
-__all__ = ["MISTAKES", "CheckFailure", "check", "diagnose", "gradient_check", "load_case",
-           "numerical_gradient", "relative_error"]
+__all__ = ["MISTAKES", "CheckFailure", "check", "check_numerical_gradient_on", "diagnose",
+           "gradient_check", "load_case", "numerical_gradient", "relative_error"]

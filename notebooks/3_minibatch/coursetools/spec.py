@@ -12,7 +12,7 @@ VARIABLE_SHAPES = {
     "y_hat": ("Nc", "1"), "y": ("Nc", "1"),
     "W": ("Dh", "Dx"), "b1": ("Dh", "1"), "U": ("Nc", "Dh"), "b2": ("Nc", "1"),
     "delta1": ("1", "Nc"), "delta2": ("1", "Dh"),
-    "fprime_z": ("Dh", "1"),  # the warm-up's f′(z), a column as long as the hidden layer
+    "delta": ("1", "n"), "fprime_z": ("n", "1"),  # the warm-up's δ and f′(z), of any length n
     "X": ("Dx", "N"), "Z": ("Dh", "N"), "H": ("Dh", "N"), "Y_hat": ("Nc", "N"), "Y": ("Nc", "N"),
 }
 
@@ -27,7 +27,7 @@ OUTPUTS = {
     "dJ_dx": ("∂J/∂x", ("Dx", "1")),
     "dJ_dlogits": ("∂J/∂Θ", ("1", "Nc")),
     "dWx_dx": ("∂(Wx)/∂x", ("Dh", "Dx")),
-    "elementwise_backprop": ("δ diag(f′(z))", ("1", "Dh")),
+    "elementwise_backprop": ("δ diag(f′(z))", ("1", "n")),
     "backward.U": ("∂J/∂U", ("Nc", "Dh")),
     "backward.b2": ("∂J/∂b2", ("Nc", "1")),
     "backward.W": ("∂J/∂W", ("Dh", "Dx")),
@@ -40,6 +40,37 @@ OUTPUTS = {
     "backward_batch.X": ("∂J/∂X", ("Dx", "N")),
     "forward_batch.theta": ("Θ", ("Nc", "N")),  # theta is (Nc, 1) for one example
 }
+
+
+# The quantities each graded function has (its inputs, its result, what it computes on the
+# way, its sizes): the only symbols a message about that function may name.
+QUANTITIES = {
+    "relu": "z h",
+    "relu_prime": "z h sgn(h)",
+    "softmax": "Θ ŷ Nc N",
+    "cross_entropy": "y ŷ J Nc",
+    "relative_error": "a b",
+    "numerical_gradient": "f x h",
+    "dWx_dx": "W x Dh Dx",
+    "elementwise_backprop": "δ f′(z) z n",
+    "dJ_dlogits": "Θ y ŷ J Nc",
+    "forward": "x y W b1 U b2 z h Θ ŷ J Dx Dh Nc",
+    "dJ_dtheta": "ŷ y δ1 Θ J Nc",
+    "dJ_dU": "δ1 h U Nc Dh",
+    "dJ_db2": "δ1 b2 Nc",
+    "dJ_dz": "δ1 U h z sgn(h) δ2 Dh Nc",
+    "dJ_dW": "δ2 x W Dh Dx",
+    "dJ_db1": "δ2 b1 Dh",
+    "dJ_dx": "δ2 W x Dh Dx",
+    "backward": "x z h Θ ŷ y W b1 U b2 δ1 δ2 sgn(h) J Dx Dh Nc",
+    # a batch also has every example's own x y z h ŷ δ1 δ2: its columns (or rows)
+    "forward_batch": "X Y W b1 U b2 Z H Θ Ŷ J N Dx Dh Nc x y z h ŷ",
+    "backward_batch": "X Z H Θ Ŷ Y W b1 U b2 Δ1 Δ2 sgn(H) J N Dx Dh Nc x y z h ŷ δ1 δ2 sgn(h)",
+    "sgd_step": "W b1 U b2 params grads learning_rate",
+}
+
+# Functions whose dict result must have exactly the expected keys (it is used as params).
+EXACT_KEYS = ("sgd_step",)
 
 
 def dims_of(arrays):
