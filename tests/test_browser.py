@@ -6,7 +6,8 @@ driven by Playwright, opens the core assignment with the correct answers filled 
 the `### BEGIN SOLUTION` regions of `solutions/2_backprop/backprop.ipynb`), runs every cell and
 checks what a student sees: no error output, every plot loaded, the math typeset, every test
 cell's "✓", and Validate's "Success!". Then it plants a typical mistake (a transposed gradient)
-and checks that the visible test names it and that Validate reports the failing cell. A second
+and checks that the visible test names it, that Run All goes on past the failing test (it is tagged
+raises-exception) to the tests after it, and that Validate reports the failing cell. A second
 server on a copy of the course directory shows that the formgrader lists the assignments.
 
 Each step leaves a screenshot in a temporary folder (its path is printed, and repeated in every
@@ -308,11 +309,22 @@ def wait_idle(page, timeout=60_000):
     }""", timeout=timeout)
 
 
-def run_all(page):
+def run_all(page, timeout=90_000):
+    """Run All from cleared outputs, then wait until every code cell has run. JupyterLab sends
+    every cell to the kernel at once and its promise settles at the first error, so an idle
+    kernel alone does not mean the run is over. When Run All stopped early (an error in a cell
+    not tagged raises-exception makes the kernel drop the rest), return after timeout anyway:
+    the cells that never ran keep an execution count of null, which the checks report."""
     page.evaluate("""async () => {
         await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs');
         await window.jupyterapp.commands.execute('notebook:run-all-cells');
     }""")
+    with suppress(sync_api.TimeoutError):
+        page.wait_for_function("""() => {
+            const kernel = window.__nb.sessionContext.session?.kernel;
+            return kernel && kernel.status === 'idle' && window.__nb.content.widgets.every(
+                cell => cell.model.type !== 'code' || cell.model.executionCount != null);
+        }""", timeout=timeout)
     wait_idle(page)
 
 
@@ -323,6 +335,7 @@ def cells(page):
         type: cell.model.type,
         nbgrader: cell.model.getMetadata('nbgrader') || {},
         outputs: cell.model.type === 'code' ? cell.model.outputs.toJSON() : [],
+        ran: cell.model.type !== 'code' || cell.model.executionCount != null,
     }))""")
 
 
@@ -467,6 +480,18 @@ def test_student_validates_core_assignment(browser, screenshots, tmp_path):
             steps.check(any(w in message for w in MISTAKE_WORDS),
                         f"the test of {name} does not name the mistake {MISTAKE_WORDS}:\n"
                         f"{message[-2000:]}")
+
+            # Run All went on past the failing test (tagged raises-exception): every cell ran,
+            # every later test reports, and the tests of the other functions still pass.
+            in_order = cells(page)
+            not_run = [c["index"] for c in in_order if not c["ran"]]
+            steps.check(not not_run, f"Run All stopped after the failing {test_id}: cells "
+                        f"{not_run} never ran")
+            later = tests[tests.index(test_id) + 1:]
+            silent = [t for t in later if not held[t]["outputs"]]
+            steps.check(later and not silent, f"tests after {test_id} with no output: {silent}")
+            passing = [t for t in later if "✓" in output_text(held[t]["outputs"])]
+            steps.check(passing, f"no test after {test_id} passes: {later}")
 
             text = validate(page, steps, "validate_failure")
             steps.check("Success!" not in text and "failed" in text.lower()
