@@ -1,6 +1,6 @@
 """The project's benchmark, `make bench` (`python -m bench`).
 
-Six figures, each a ratio or an error measured in one run of this command, with several
+Seven figures, each a ratio or an error measured in one run of this command, with several
 repetitions and the median quoted (the machine is shared and noisy):
 
 1. grading overhead: sandboxed grading's seconds per submission against the floor of
@@ -13,7 +13,9 @@ repetitions and the median quoted (the machine is shared and noisy):
    against the floor of its matrix products (module `autodiff`);
 5. gradient-check accuracy: numerical against analytic gradients as h shrinks (module
    `gradcheck`);
-6. run-all time of each solution notebook and of the test suite (module `runall`).
+6. run-all time of each solution notebook and of the test suite (module `runall`);
+7. grading on a Dask cluster: the speed-up of 1 and 2 Dask workers next to the local pool
+   (module `cluster`).
 
 The table is printed and the same figures are written as JSON under bench/results/ (module
 `report`). Nothing here is a test: no time is asserted anywhere.

@@ -7,15 +7,16 @@ import time
 import traceback
 from pathlib import Path
 
-from . import autodiff, gradcheck, grading, runall
+from . import autodiff, cluster, gradcheck, grading, runall
 from .agreement import Disagreement
 from .report import finish, meta, render_all, skipped, write_json
 from .timing import Console, quiet
 
 ROOT = Path(__file__).resolve().parent.parent
-FIGURES = ("grading", "autodiff", "gradcheck", "runall")
+FIGURES = ("grading", "autodiff", "gradcheck", "runall", "cluster")
 TITLES = {"grading": "1-3. Grading", "autodiff": "4. Reference against autodiff peers",
-          "gradcheck": "5. Gradient check", "runall": "6. Run-all time"}
+          "gradcheck": "5. Gradient check", "runall": "6. Run-all time",
+          "cluster": "7. Grading on a Dask cluster"}
 
 
 def arguments(argv):
@@ -27,7 +28,9 @@ def arguments(argv):
     parser.add_argument("--grading-reps", type=int, default=2,
                         help="repetitions of the grading figures (default 2): each grades the "
                              "sample class sandboxed, without a sandbox and with jobs=2, and "
-                             "runs the nbclient floor, about 3 minutes in all")
+                             "runs the nbclient floor, about 3 minutes in all; and for figure "
+                             "7 grades it with the local pool and on Dask, 1 and 2 workers "
+                             "each, about 2 minutes")
     parser.add_argument("--notebook-reps", type=int, default=3,
                         help="runs of each solution notebook (default 3)")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results",
@@ -51,6 +54,9 @@ def measure(name, args, say, log):
         return {"autodiff": autodiff.measure(args.reps, say)}
     if name == "gradcheck":
         return {"gradient_check": gradcheck.measure()}
+    if name == "cluster":
+        with tempfile.TemporaryDirectory(prefix="bench-cluster-") as folder, quiet(log):
+            return {"cluster_grading": cluster.measure(Path(folder), args.grading_reps, say)}
     with quiet(log):
         return {"run_all": runall.measure(ROOT, args.notebook_reps, say)}
 
