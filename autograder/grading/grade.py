@@ -168,8 +168,9 @@ def grade_in_process(setup, student):
         return _grade_one(student)
 
 
-def _start_worker(root, assignment, overrides, sandbox, db_url):
-    """Read everything trusted, then configure nbgrader: before any student code runs."""
+def _start_worker(root, assignment, overrides, sandbox, db_url=None):
+    """Read everything trusted, then configure nbgrader: before any student code runs.
+    db_url: the gradebook's (default: the course's own setting)."""
     warnings.simplefilter("ignore")
     course = Course(root, db_url)
     scratch = tempfile.mkdtemp(prefix="autograder-worker-")
