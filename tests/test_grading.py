@@ -56,8 +56,8 @@ EXPECTED = {
 DIAGNOSED = {
     ("test_forward", "softmax overflow"): ["mistake-overflow"],
     ("test_dJ_dtheta", "sign flipped"): ["mistake-sign-flipped"],
-    ("test_dJ_dtheta", "forgot to subtract y"): ["mistake-forgot-y"],
-    ("test_dJ_dtheta", "stopped at dJ/dy_hat"): ["mistake-dJ-dyhat"],
+    ("test_dJ_dtheta", "forgot the true class's term"): ["mistake-forgot-y"],
+    ("test_dJ_dtheta", "stopped at ∂J/∂ŷ"): ["mistake-dJ-dyhat"],
     ("test_dJ_dU", "transposed"): ["mistake-transposed-dU"],
     ("test_dJ_db2", "row instead of column"): ["mistake-row-not-column"],
     ("test_dJ_dz", "missing ReLU mask"): ["mistake-missing-mask"],
@@ -68,7 +68,13 @@ DIAGNOSED = {
     ("test_dJ_dx", "row instead of column"): ["mixed-W-and-x"],
     ("test_backward", "transposed"): ["mistake-transposed-dU", "mixed-W-and-x"],
     ("test_backward", "sign flipped"): ["mistake-sign-flipped"],
-    ("test_backward", "row instead of column"): ["mistake-row-not-column"],
+    ("test_backward", "row instead of column"): ["mistake-row-not-column", "mixed-W-and-x"],
+    # backward is built from the student's own steps: its message names their mistakes too
+    ("test_backward", "forgot the true class's term"): ["mistake-forgot-y"],
+    ("test_backward", "stopped at ∂J/∂ŷ"): ["mistake-dJ-dyhat"],
+    ("test_backward", "missing ReLU mask"): ["mistake-missing-mask"],
+    ("test_backward", "multiplied by h instead of sgn(h)"): ["mistake-times-h"],
+    ("test_backward", "shapes that do not line up"): ["mistake-mask-wrong-side"],
 }
 
 
