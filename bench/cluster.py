@@ -75,6 +75,11 @@ def cluster_figure(runs):
     speed = {step: median(reference[rep] / walls[step][rep] for rep in reference)
              for step in STEPS}
     scaling = median(walls[(DASK, 1)][rep] / walls[(DASK, 2)][rep] for rep in reference)
+    each = {step: median(o.seconds for r in runs if (r["setting"], r["jobs"]) == step
+                         for o in r["outcomes"].values()) for step in STEPS}
+    busy = {step: median(sum(o.seconds for o in r["outcomes"].values()) / r["wall"]
+                         for r in runs if (r["setting"], r["jobs"]) == step)
+            for step in STEPS}
     efficiency = scaling / 2
     loads = [r["load"][0] for r in runs if r["load"][0] is not None]
     columns = ["repetition"] + [f"{s} {w}: wall s" for s, w in STEPS]
@@ -90,6 +95,10 @@ def cluster_figure(runs):
          "goal": f">= {EFFICIENCY_GOAL:.1f} (N workers: at least {EFFICIENCY_GOAL} N times "
                  "the speed of one)",
          "meets the goal": efficiency >= EFFICIENCY_GOAL,
+         "a worker's s/submission (median), " + ", ".join(f"{s} {w}" for s, w in STEPS):
+             [each[step] for step in STEPS],
+         "busy workers (their seconds / wall), " + ", ".join(f"{s} {w}" for s, w in STEPS):
+             [busy[step] for step in STEPS],
          "same statuses and points in every run": agree(runs),
          "submissions": len(runs[0]["outcomes"]),
          "load average at the start of the runs": (min(loads), max(loads)) if loads else None},
@@ -99,5 +108,8 @@ def cluster_figure(runs):
          "both clusters are LocalClusters on this machine, started before any timing: the "
          "scheduler and workers talk over TCP on localhost, and the gradebook is the course's "
          "SQLite file",
+         "a worker's s/submission = Outcome.seconds, a worker's time on one submission: when "
+         "it grows with the number of workers, they wait for the cores, not for each other; "
+         "busy workers = the sum of those seconds over the wall clock (2 at best)",
          f"the machine's {os.cpu_count()} cores are shared: 2 workers on 2 cores also "
          "compete with the scheduler and this process, and other work lowers the speed-up"])

@@ -13,7 +13,7 @@ import pytest
 from autograder.cases.network import network
 from autograder.grading.grade import BROKEN, GRADED, Outcome
 from autograder.grading.sandbox import Sandbox
-from bench import autodiff, gradcheck, grading, runall, worker_profile
+from bench import autodiff, cluster, gradcheck, grading, runall, worker_profile
 from bench.agreement import Disagreement, check_agreement, scaled_error
 from bench.nbrun import Run
 from bench.report import FIGURE_KEYS, figure, fmt, render, render_all, skipped, write_json
@@ -290,6 +290,24 @@ def test_the_parallel_figure_and_a_disagreement_between_runs():
     assert [row["repetition"] for row in fig["rows"]] == [1, 2]
     runs[1]["totals"] = dict(runs[1]["totals"], a="20")
     assert grading.agree(runs) is False
+
+
+@pytest.mark.parametrize("two_workers_wall, meets", [(5.5, True), (7.0, False)])
+def test_the_cluster_figure_sets_dask_workers_next_to_the_local_pool(two_workers_wall, meets):
+    plan = cluster.schedule(2)
+    assert [step for rep, step in plan if rep == 1] == list(cluster.STEPS[::-1])
+    walls = {(cluster.POOL, 1): 10.0, (cluster.DASK, 1): 10.5, (cluster.POOL, 2): 5.2,
+             (cluster.DASK, 2): two_workers_wall}
+    runs = [{**fake_run(setting, workers, 1.0), "rep": rep, "wall": walls[(setting, workers)],
+             "load": (1.0, 1.0)} for rep, (setting, workers) in plan]
+    summary = cluster.cluster_figure(runs)["summary"]
+    assert summary["speed, Dask 1 worker"] == pytest.approx(10.0 / 10.5)
+    assert summary["speed, local pool jobs=2"] == pytest.approx(10.0 / 5.2)
+    assert summary["Dask speed-up, 2 workers over 1 (median)"] == \
+        pytest.approx(10.5 / two_workers_wall)
+    assert summary["efficiency (speed-up / 2)"] == pytest.approx(10.5 / two_workers_wall / 2)
+    assert summary["meets the goal"] is meets
+    assert summary["same statuses and points in every run"] is True
 
 
 def test_gradient_check_error_falls_then_rises_as_h_shrinks():
