@@ -61,6 +61,13 @@ def kill_a_worker_once_it_has_finished_a_task(client, done):
     return None
 
 
+def grading_now():
+    """Whether this worker process is grading a submission (on a worker)."""
+    from autograder.grading import grade
+
+    return grade._one_at_a_time.locked()
+
+
 @pytest.fixture(scope="module")
 def both(tmp_path_factory, postgres, client):
     """The sample class graded by the local pool into SQLite, then by the cluster into
@@ -82,10 +89,12 @@ def both(tmp_path_factory, postgres, client):
         killer.start()
         try:
             outcomes = grade(remote, ASSIGNMENT, progress=False, client=client)
+            still_grading = client.run(grading_now)
         finally:
             done.set()
             killer.join()
     return {"local": local, "remote": remote, "outcomes": outcomes, "killed": killed[0],
+            "still grading": still_grading,
             "rows": {name: export(course, [ASSIGNMENT], folder / f"{name}.csv")
                      for name, course in (("local", local), ("remote", remote))}}
 
@@ -118,6 +127,7 @@ def test_a_killed_worker_loses_nothing(both, client):
     assert killed is not None, "the run ended before a worker could be killed"
     assert killed not in client.scheduler_info()["workers"]  # replaced by its nanny
     assert len(both["outcomes"]) == 17
+    assert not any(both["still grading"].values())  # nothing graded twice, nor late
     assert not any(o.status == "autograde failed" for o in both["outcomes"].values())
 
 

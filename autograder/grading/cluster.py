@@ -87,6 +87,7 @@ def grade_on(client, setup, students, record):
         student = futures.pop(future)
         try:
             outcome = future.result()
+            future.release()  # done with: a worker that dies now must not grade it again
         except KilledWorker as error:
             outcome = Outcome(student, FAILED, f"the grading worker died on it "
                               f"{error.allowed_failures + 1} times (the last one "
