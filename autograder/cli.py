@@ -6,8 +6,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import demo, release
-from .course import Course
+import nbformat
+
+from . import demo, edition, release
+from .course import NOTEBOOKS, Course
 from .database import GradebookError
 from .grading import report as class_report
 from .grading.collect import CollectError, collect
@@ -34,7 +36,23 @@ def _assignments(course, names):
 
 
 def _release(args):
-    release.release(assignments=args.assignments or None)
+    if args.lang == "en":
+        release.release(assignments=args.assignments or None)
+        return
+    try:
+        release.release_edition(args.lang, assignments=args.assignments or None)
+    except edition.UntranslatedError as error:
+        raise SystemExit(f"autograder release --lang {args.lang}: {error}") from None
+
+
+def _translations(args):
+    for name in args.assignments or NOTEBOOKS:
+        source = release.ROOT / "solutions" / name / f"{NOTEBOOKS[name]}.ipynb"
+        change = edition.update_catalogue(args.lang, name,
+                                          nbformat.read(source, as_version=4))
+        print(f"{name}: {change['added']} new text(s), {change['removed']} removed, "
+              f"{change['untranslated']} to translate in "
+              f"{change['path'].relative_to(release.ROOT)}")
 
 
 def _collect(args):
@@ -180,7 +198,13 @@ def main(argv=None):
         sub.set_defaults(run=run)
         return sub
 
-    command("release", _release, "build the students' notebooks/ from solutions/", course=False)
+    sub = command("release", _release, "build the students' notebooks/ from solutions/ (or "
+                  "notebooks-<lang>/ in another language)", course=False)
+    sub.add_argument("--lang", default="en", choices=["en", *edition.LANGUAGES],
+                     help="the edition's language (default: en)")
+    sub = command("translations", _translations, "bring translations/<lang>/*.po up to date "
+                  "with the English notebooks in solutions/", course=False)
+    sub.add_argument("--lang", default="zh", choices=list(edition.LANGUAGES))
     sub = command("collect", _collect, "copy submissions (a folder of student folders or an "
                   "LMS zip) into submitted/", assignments=False)
     sub.add_argument("assignment")

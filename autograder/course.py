@@ -45,8 +45,10 @@ class Course:
     def source(self, assignment):
         return self.root / "solutions" / assignment
 
-    def release(self, assignment):
-        return self.root / "notebooks" / assignment
+    def release(self, assignment, language="en"):
+        """The students' folder of the assignment, in the edition's language."""
+        return self.root / ("notebooks" if language == "en" else f"notebooks-{language}") \
+            / assignment
 
     def submitted(self, student, assignment):
         return self.root / "submitted" / student / assignment

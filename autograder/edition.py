@@ -147,6 +147,13 @@ def update_catalogue(language, assignment, notebook, root=ROOT):
             "untranslated": untranslated, "path": path}
 
 
+def edition_of(notebook):
+    """The language of a notebook's edition: its metadata's, English when it has none."""
+    settings = notebook.metadata.get("autograder")
+    language = settings.get("language") if isinstance(settings, dict) else None
+    return language if language in LANGUAGES else "en"
+
+
 def formulas(text):
     """The sorted list of every $…$ and $$…$$ in a text (they must not change)."""
     return sorted(MATH.findall(text))

@@ -36,6 +36,7 @@ from nbformat.reader import NotJSONError
 from tqdm import tqdm
 
 from ..course import Course
+from ..edition import LANGUAGES, edition_of
 from . import execute
 from .integrity import PROTECTED, tampered_cells
 from .sandbox import copy_student_files, detect, install_runner
@@ -191,11 +192,23 @@ def _start_worker(root, assignment, overrides, sandbox, db_url=None):
 
 
 def _released(course, assignment):
-    """The students' notebook, for spotting edited locked cells (the source when unreleased)."""
+    """{language: the students' notebook} of every edition released, for spotting edited
+    locked cells and blank submissions (English: the source when unreleased)."""
     name = f"{course.notebook_name(assignment)}.ipynb"
     path = course.release(assignment) / name
-    return nbformat.read(path if path.exists() else course.source(assignment) / name,
-                         as_version=4)
+    editions = {"en": nbformat.read(path if path.exists() else course.source(assignment) / name,
+                                    as_version=4)}
+    for language in LANGUAGES:
+        path = course.release(assignment, language) / name
+        if path.exists():
+            editions[language] = nbformat.read(path, as_version=4)
+    return editions
+
+
+def _released_like(notebook):
+    """The released notebook of the submission's edition (English when unknown)."""
+    editions = _worker["released"]
+    return editions.get(edition_of(notebook), editions["en"])
 
 
 def _grade_one(student):
@@ -215,7 +228,7 @@ def _grade_one(student):
         if outcome.status in SCORED:
             _keep_reviewed(course, assignment, student, reviewed, _answers(notebook))
             outcome = _refined(course, assignment, student, notebook, outcome)
-            outcome.flags = tampered_cells(_worker["released"], notebook)
+            outcome.flags = tampered_cells(_released_like(notebook), notebook)
         shutil.rmtree(os.path.join(_worker["staging"], student), ignore_errors=True)
     outcome.sandbox = mode
     if mode == "none":
@@ -234,7 +247,7 @@ def _refined(course, assignment, student, notebook, outcome):
     """A graded outcome made precise: blank (nothing answered) or a syntax error's cell."""
     if outcome.status != GRADED:
         return outcome
-    if _answers(notebook) == _answers(_worker["released"]):
+    if _answers(notebook) == _answers(_released_like(notebook)):
         return Outcome(student, BLANK, "nothing answered: every answer cell is as released")
     path = course.autograded_notebook(student, assignment)
     for cell in nbformat.read(path, as_version=4).cells:
