@@ -39,8 +39,11 @@ test: $(STAMP) $(CHROMIUM) postgresql
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+# `make release LANG=zh` builds the Chinese edition (notebooks-zh/); a LANG that is a locale
+# (en_US.UTF-8, C.UTF-8) means English.
+EDITION := $(if $(filter zh,$(LANG)),zh,en)
 release: $(STAMP)
-	$(BIN)/autograder release
+	LANG=C.UTF-8 $(BIN)/autograder release --lang $(EDITION)
 
 # The bench extras (PyTorch, JAX) are installed once; a peer that cannot be installed is skipped
 # by the bench with the reason.
