@@ -64,6 +64,7 @@ class Outcome:
     seconds: float = 0.0
     flags: list = field(default_factory=list)
     sandbox: str = ""
+    language: str = "en"  # of the submission's edition, for its feedback
 
 
 def grade(course, assignment, students=None, jobs=None, overrides=None, progress=True,
@@ -231,6 +232,7 @@ def _grade_one(student):
             outcome.flags = tampered_cells(_released_like(notebook), notebook)
         shutil.rmtree(os.path.join(_worker["staging"], student), ignore_errors=True)
     outcome.sandbox = mode
+    outcome.language = edition_of(notebook) if notebook is not None else "en"
     if mode == "none":
         outcome.detail = f"{outcome.detail} [graded WITHOUT a sandbox]".strip()
     outcome.seconds = round(time.perf_counter() - started, 3)
