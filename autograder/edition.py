@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 LANGUAGES = {"zh": "中文"}
 NBGRADER_MARKERS = re.compile(r"^#+ (BEGIN|END) (SOLUTION|HIDDEN TESTS)$")
-MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.DOTALL)
+MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+?\$", re.DOTALL)
 
 
 class UntranslatedError(Exception):
