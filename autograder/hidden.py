@@ -8,6 +8,7 @@ import numpy as np
 
 from .cases import hidden_cases
 from .coursetools.checks import CheckFailure, check
+from .coursetools.i18n import _
 
 # Tighter than the visible tests: an answer computed by finite differences fails here.
 RTOL, ATOL = 1e-8, 1e-12
@@ -30,10 +31,11 @@ def check_hidden(function, name, steps=None):
             check(function, args, expected, name=name, rtol=RTOL, atol=ATOL,
                   steps=on_this_example)
         except CheckFailure as failure:
-            raise CheckFailure(f"hidden case {number} of {len(cases)}: {failure}") from None
+            raise CheckFailure(_("hidden case {number} of {count}: {failure}").format(
+                number=number, count=len(cases), failure=failure)) from None
         if numerical is not None:
             _agrees_with_numerical(function, name, args, expected, numerical, number)
-    return f"✓ {name}: all {len(cases)} hidden cases correct."
+    return _("✓ {name}: all {count} hidden cases correct.").format(name=name, count=len(cases))
 
 
 def _agrees_with_numerical(function, name, args, expected, numerical, number):
@@ -48,5 +50,5 @@ def _agrees_with_numerical(function, name, args, expected, numerical, number):
         smooth = error < NUMERICAL_TOLERANCE
         bad = np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n)) >= NUMERICAL_TOLERANCE
         if np.any(bad & smooth):
-            raise CheckFailure(f"hidden case {number}: {label} disagrees with the numerical "
-                               "gradient.")
+            raise CheckFailure(_("hidden case {number}: {label} disagrees with the numerical "
+                                 "gradient.").format(number=number, label=label))

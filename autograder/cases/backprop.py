@@ -4,6 +4,7 @@ from functools import partial
 
 from .. import reference as R
 from ..coursetools.checks import CheckFailure
+from ..coursetools.i18n import N_, _
 from ..coursetools.numgrad import numerical_gradient
 from ..coursetools.spec import OUTPUTS, VARIABLE_SHAPES, expected_shape, shape_in_symbols
 from .network import network, network_with_kink, network_with_large_logits
@@ -97,19 +98,19 @@ SHAPE_QUANTITIES = ("x", "z", "h", "theta", "y_hat", "delta1", "delta2",
 HIDDEN_SHAPE_SIZES = ({"Dx": 7, "Dh": 9, "Nc": 6}, {"Dx": 2, "Dh": 11, "Nc": 5},
                       {"Dx": 13, "Dh": 3, "Nc": 8})
 SHAPE_HINTS = {
-    "x": "x is the input: a column, one entry per input feature.",
-    "z": "z has one entry per hidden unit, stored as a column.",
-    "h": "h = ReLU(z) has z's shape (the original's Dx here is a typo).",
-    "theta": "Θ has one entry per class, stored as a column.",
-    "y_hat": "ŷ = softmax(Θ) has Θ's shape.",
-    "delta1": "δ1 = ∂J/∂Θ is a row vector (Jacobian layout: one row for the scalar J).",
-    "delta2": "δ2 = ∂J/∂z is a row vector, one entry per hidden unit.",
-    "dJ_dU": "a gradient has the shape of its variable: ∂J/∂U is shaped like U.",
-    "dJ_db2": "a gradient has the shape of its variable: b2 is a column.",
-    "dJ_dz": "∂J/∂z is δ2, a row vector.",
-    "dJ_dW": "a gradient has the shape of its variable: ∂J/∂W is shaped like W.",
-    "dJ_db1": "a gradient has the shape of its variable: b1 is a column.",
-    "dJ_dx": "a gradient has the shape of its variable: x is a column.",
+    "x": N_("x is the input: a column, one entry per input feature."),
+    "z": N_("z has one entry per hidden unit, stored as a column."),
+    "h": N_("h = ReLU(z) has z's shape (the original's Dx here is a typo)."),
+    "theta": N_("Θ has one entry per class, stored as a column."),
+    "y_hat": N_("ŷ = softmax(Θ) has Θ's shape."),
+    "delta1": N_("δ1 = ∂J/∂Θ is a row vector (Jacobian layout: one row for the scalar J)."),
+    "delta2": N_("δ2 = ∂J/∂z is a row vector, one entry per hidden unit."),
+    "dJ_dU": N_("a gradient has the shape of its variable: ∂J/∂U is shaped like U."),
+    "dJ_db2": N_("a gradient has the shape of its variable: b2 is a column."),
+    "dJ_dz": N_("∂J/∂z is δ2, a row vector."),
+    "dJ_dW": N_("a gradient has the shape of its variable: ∂J/∂W is shaped like W."),
+    "dJ_db1": N_("a gradient has the shape of its variable: b1 is a column."),
+    "dJ_dx": N_("a gradient has the shape of its variable: x is a column."),
 }
 
 
@@ -130,13 +131,17 @@ def check_shapes(shapes, sizes=HIDDEN_SHAPE_SIZES):
         call = f"shapes({', '.join(f'{k}={v}' for k, v in dims.items())})"
         answer = shapes(**dims)
         if not isinstance(answer, dict):
-            raise CheckFailure(f"{call} must return a dict, got {type(answer).__name__}.")
+            raise CheckFailure(_("{call} must return a dict, got {type}.").format(
+                call=call, type=type(answer).__name__))
         for name, want in true_shapes(**dims).items():
             if name not in answer:
-                raise CheckFailure(f"{call} has no entry {name!r}.")
+                raise CheckFailure(_("{call} has no entry {name}.").format(call=call,
+                                                                           name=repr(name)))
             got = answer[name]
             if not isinstance(got, (tuple, list)) or tuple(got) != want:
-                raise CheckFailure(
-                    f"{call}[{name!r}] is {got!r} but should be "
-                    f"{shape_in_symbols(_shape_symbols(name), dims)}: {SHAPE_HINTS[name]}")
-    return f"✓ shapes: all {len(SHAPE_QUANTITIES)} shapes correct at {len(sizes)} hidden sizes."
+                raise CheckFailure(_("{call}[{name}] is {got} but should be {want}: {hint}"
+                                     ).format(call=call, name=repr(name), got=repr(got),
+                                              want=shape_in_symbols(_shape_symbols(name), dims),
+                                              hint=_(SHAPE_HINTS[name])))
+    return _("✓ shapes: all {count} shapes correct at {sizes} hidden sizes.").format(
+        count=len(SHAPE_QUANTITIES), sizes=len(sizes))

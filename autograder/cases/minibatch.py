@@ -6,6 +6,8 @@ from functools import partial
 import numpy as np
 
 from .. import reference as R
+from ..coursetools.checks import CheckFailure
+from ..coursetools.i18n import _
 from ..coursetools.numgrad import numerical_gradient
 from .network import (
     network,
@@ -114,3 +116,10 @@ def digits_test_accuracy(params):
     if theta.shape != (10, X_test.shape[1]) or not np.all(np.isfinite(theta)):
         return 0.0
     return float(np.mean(np.argmax(theta, axis=0) == labels_test))
+
+
+def check_digits_accuracy(params, threshold=0.93):
+    """Hidden test of the trained network: raise CheckFailure when its held-out accuracy
+    (computed here, on the test split) is below threshold."""
+    if digits_test_accuracy(params) < threshold:
+        raise CheckFailure(_("held-out accuracy below {threshold}").format(threshold=threshold))

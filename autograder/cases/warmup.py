@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import reference as R
 from ..coursetools.checks import check_numerical_gradient_on
+from ..coursetools.i18n import N_
 from ..coursetools.numgrad import numerical_gradient as reference_numerical_gradient
 from .network import one_hot
 
@@ -177,7 +178,7 @@ def _numerical_gradient_problems():
     A = rng.standard_normal((5, 5))
     A = A + A.T
     problems.append((lambda x=x: float(0.5 * (x.T @ A @ x).item() + x.sum()), x, 1e-3,
-                     "a quadratic form, (5, 1), h = 1e-3"))
+                     N_("a quadratic form, (5, 1), h = 1e-3")))
     x = rng.uniform(-2, 2, (2, 3, 2))
     problems.append((lambda x=x: float(np.sum(x**3)), x, 1e-2, "sum x³, (2, 3, 2), h = 1e-2"))
     x = np.array([[0.3]])
@@ -189,4 +190,5 @@ def _numerical_gradient_problems():
 
 def check_numerical_gradient(function):
     """Hidden test of a student's numerical_gradient(f, x, h=1e-5) on functions of any shape."""
-    return check_numerical_gradient_on(function, _numerical_gradient_problems(), "hidden case")
+    return check_numerical_gradient_on(function, _numerical_gradient_problems(),
+                                       N_("hidden case"))

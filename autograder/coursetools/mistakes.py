@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .i18n import N_
 from .numgrad import centred_differences
 
 
@@ -486,211 +487,213 @@ ROWS = ("dJ_dtheta", "dJ_dlogits", "dJ_dz", "elementwise_backprop")
 
 MISTAKES = [
     # numbers that cannot be right
-    Mistake("softmax overflow", SOFTMAX_USERS, _nonfinite,
-            "{symbol} contains NaN or inf: with logits of ±1000, exp overflows, and shifting "
-            "every column by one common constant leaves columns whose exp underflows to 0. "
-            "Shift each column by its own largest logit before exponentiating, and never take "
-            "the log of a probability that rounded to 0."),
-    Mistake("no floor in the denominator", ("relative_error",), _nonfinite_denominator,
-            "{symbol} is not finite: where a and b are both 0 the ratio is 0/0. The "
-            "denominator needs a floor (1e-8) for entries where both are 0."),
-    Mistake("boolean result", ARRAYS, _boolean,
-            "{symbol} has the right values but holds booleans: a comparison gives True/False; "
-            "convert it to floats (.astype(float))."),
-    Mistake("single precision", ARRAYS, _single_precision,
-            "{symbol} is close but not float64: the course computes in float64, numpy's "
-            "default. Do not convert to float32 (or build arrays with dtype=np.float32)."),
+    Mistake(N_("softmax overflow"), SOFTMAX_USERS, _nonfinite,
+            N_("{symbol} contains NaN or inf: with logits of ±1000, exp overflows, and shifting "
+               "every column by one common constant leaves columns whose exp underflows to 0. "
+               "Shift each column by its own largest logit before exponentiating, and never take "
+               "the log of a probability that rounded to 0.")),
+    Mistake(N_("no floor in the denominator"), ("relative_error",), _nonfinite_denominator,
+            N_("{symbol} is not finite: where a and b are both 0 the ratio is 0/0. The "
+               "denominator needs a floor (1e-8) for entries where both are 0.")),
+    Mistake(N_("boolean result"), ARRAYS, _boolean,
+            N_("{symbol} has the right values but holds booleans: a comparison gives True/False; "
+               "convert it to floats (.astype(float)).")),
+    Mistake(N_("single precision"), ARRAYS, _single_precision,
+            N_("{symbol} is close but not float64: the course computes in float64, numpy's "
+               "default. Do not convert to float32 (or build arrays with dtype=np.float32).")),
     # the warm-up's building blocks
-    Mistake("returned ReLU′ instead of ReLU", ("relu",), _relu_gave_its_derivative,
-            "{symbol} is 1 where z > 0 and 0 elsewhere: that is the slope of ReLU, not its "
-            "value. ReLU keeps each positive entry as it is."),
-    Mistake("absolute value", ("relu",), _absolute_value,
-            "{symbol} is |z|: ReLU sets negative entries to 0, it does not flip their sign."),
-    Mistake("ReLU′(0) = 1", ("relu_prime",), _relu_prime_one_at_zero,
-            "{symbol} is 1 where z = 0: the course defines ReLU′(0) = 0, like sgn(h), which "
-            "is 1 only where z > 0. Use a strict inequality."),
-    Mistake("returned ReLU instead of ReLU′", ("relu_prime",), _relu_prime_gave_relu,
-            "{symbol} equals ReLU(z) itself: the derivative is the slope, 0 or 1, not the "
-            "value of the function."),
-    Mistake("sign of z", ("relu_prime",), _sign_of_z,
-            "{symbol} is −1 where z < 0: ReLU is flat there, so its slope is 0, not −1."),
-    Mistake("softmax over the wrong axis", PROBABILITIES, _softmax_wrong_axis,
-            "{symbol} is normalised along the wrong axis: each column of Θ is one example, so "
-            "exponentiate and normalise down each column (axis=0, keepdims=True); every column "
-            "of the result sums to 1."),
-    Mistake("softmax not normalised", PROBABILITIES, _not_normalised,
-            "{symbol} is not normalised: its columns do not sum to 1. Softmax divides the "
-            "exponentials of a column by their sum."),
-    Mistake("log-probabilities", PROBABILITIES, _log_probabilities,
-            "{symbol} holds log-probabilities (all ≤ 0): softmax returns the probabilities "
-            "themselves."),
-    Mistake("binary cross-entropy", LOSSES, _binary_cross_entropy,
-            "{symbol} adds a term for the wrong classes too (the two-class formula with "
-            "1 − y and 1 − ŷ): with one-hot y the loss is −Σ y log ŷ, the log-probability of "
-            "the true class alone."),
-    Mistake("ignored y", LOSSES, _ignored_y,
-            "{symbol} sums log ŷ over every class: the one-hot y picks out the true class, "
-            "the only term of the loss."),
-    Mistake("negative loss", LOSSES, _sign_flipped,
-            "{symbol} has the wrong sign: a loss is ≥ 0. log ŷ ≤ 0 because ŷ ≤ 1, so the loss "
-            "carries a minus sign."),
-    Mistake("mean over the classes", LOSSES, _scaled_by(lambda c: 1 / _Nc(c)),
-            "{symbol} is the right loss divided by Nc: the loss sums over the classes (only "
-            "the true class's term is nonzero); it does not average over them."),
-    Mistake("logarithm in another base", LOSSES,
+    Mistake(N_("returned ReLU′ instead of ReLU"), ("relu",), _relu_gave_its_derivative,
+            N_("{symbol} is 1 where z > 0 and 0 elsewhere: that is the slope of ReLU, not its "
+               "value. ReLU keeps each positive entry as it is.")),
+    Mistake(N_("absolute value"), ("relu",), _absolute_value,
+            N_("{symbol} is |z|: ReLU sets negative entries to 0, it does not flip their sign.")),
+    Mistake(N_("ReLU′(0) = 1"), ("relu_prime",), _relu_prime_one_at_zero,
+            N_("{symbol} is 1 where z = 0: the course defines ReLU′(0) = 0, like sgn(h), which "
+               "is 1 only where z > 0. Use a strict inequality.")),
+    Mistake(N_("returned ReLU instead of ReLU′"), ("relu_prime",), _relu_prime_gave_relu,
+            N_("{symbol} equals ReLU(z) itself: the derivative is the slope, 0 or 1, not the "
+               "value of the function.")),
+    Mistake(N_("sign of z"), ("relu_prime",), _sign_of_z,
+            N_("{symbol} is −1 where z < 0: ReLU is flat there, so its slope is 0, not −1.")),
+    Mistake(N_("softmax over the wrong axis"), PROBABILITIES, _softmax_wrong_axis,
+            N_("{symbol} is normalised along the wrong axis: each column of Θ is one example, so "
+               "exponentiate and normalise down each column (axis=0, keepdims=True); every column "
+               "of the result sums to 1.")),
+    Mistake(N_("softmax not normalised"), PROBABILITIES, _not_normalised,
+            N_("{symbol} is not normalised: its columns do not sum to 1. Softmax divides the "
+               "exponentials of a column by their sum.")),
+    Mistake(N_("log-probabilities"), PROBABILITIES, _log_probabilities,
+            N_("{symbol} holds log-probabilities (all ≤ 0): softmax returns the probabilities "
+               "themselves.")),
+    Mistake(N_("binary cross-entropy"), LOSSES, _binary_cross_entropy,
+            N_("{symbol} adds a term for the wrong classes too (the two-class formula with "
+               "1 − y and 1 − ŷ): with one-hot y the loss is −Σ y log ŷ, the log-probability of "
+               "the true class alone.")),
+    Mistake(N_("ignored y"), LOSSES, _ignored_y,
+            N_("{symbol} sums log ŷ over every class: the one-hot y picks out the true class, "
+               "the only term of the loss.")),
+    Mistake(N_("negative loss"), LOSSES, _sign_flipped,
+            N_("{symbol} has the wrong sign: a loss is ≥ 0. log ŷ ≤ 0 because ŷ ≤ 1, so the loss "
+               "carries a minus sign.")),
+    Mistake(N_("mean over the classes"), LOSSES, _scaled_by(lambda c: 1 / _Nc(c)),
+            N_("{symbol} is the right loss divided by Nc: the loss sums over the classes (only "
+               "the true class's term is nonzero); it does not average over them.")),
+    Mistake(N_("logarithm in another base"), LOSSES,
             _scaled_by(lambda c: 1 / np.log(10), lambda c: 1 / np.log(2)),
-            "{symbol} is the right loss times {factor}: use the natural logarithm (np.log), not "
-            "log10 or log2."),
-    Mistake("not reduced to one number", ("relative_error",), _entrywise,
-            "{symbol} is the array of the entrywise errors: the relative error of the whole "
-            "comparison is the largest of them, a single float."),
-    Mistake("mean of the entrywise errors", ("relative_error",), _mean_or_sum_of_errors,
-            "{symbol} averages (or adds up) the entrywise errors: the check reports the "
-            "largest one, so that a single wrong entry cannot hide among right ones."),
-    Mistake("denominator max(|a|, |b|)", ("relative_error",), _larger_magnitude_denominator,
-            "{symbol} divides by the larger of |a| and |b|: the course's relative error divides "
-            "by the sum of the two magnitudes."),
-    Mistake("absolute value of the sum", ("relative_error",), _sum_without_absolute_values,
-            "{symbol} takes the magnitude of a + b (or none at all): where a and b have "
-            "opposite signs that denominator is near 0. Add the magnitudes |a| and |b|."),
-    Mistake("x not restored", ("numerical_gradient",), _x_not_restored,
-            "after the call x is not what it was: save each entry before perturbing it and "
-            "put the saved value back, so that the next entry (and the caller) sees the "
-            "original x."),
-    Mistake("perturbed a copy of x", ("numerical_gradient",), _perturbed_a_copy,
-            "{symbol} is all zeros: f() reads x itself, so perturbing a copy of x changes "
-            "nothing. Perturb the entries of x in place, call f(), then restore them."),
-    Mistake("one-sided difference", ("numerical_gradient",), _one_sided,
-            "{symbol} matches a one-sided difference, between x and x + h (or x − h): its "
-            "error is of order h, about a million times larger than the centred difference's "
-            "h² at h = 1e-5. Step to both sides of x."),
-    Mistake("ignored h", ("numerical_gradient",), _ignored_h,
-            "{symbol} matches a centred difference with h = 1e-5 although h = {h} was passed: "
-            "use the argument h, not a constant."),
-    Mistake("wrong width of the difference", ("numerical_gradient",),
+            N_("{symbol} is the right loss times {factor}: use the natural logarithm (np.log), not "
+               "log10 or log2.")),
+    Mistake(N_("not reduced to one number"), ("relative_error",), _entrywise,
+            N_("{symbol} is the array of the entrywise errors: the relative error of the whole "
+               "comparison is the largest of them, a single float.")),
+    Mistake(N_("mean of the entrywise errors"), ("relative_error",), _mean_or_sum_of_errors,
+            N_("{symbol} averages (or adds up) the entrywise errors: the check reports the "
+               "largest one, so that a single wrong entry cannot hide among right ones.")),
+    Mistake(N_("denominator max(|a|, |b|)"), ("relative_error",), _larger_magnitude_denominator,
+            N_("{symbol} divides by the larger of |a| and |b|: the course's relative error divides "
+               "by the sum of the two magnitudes.")),
+    Mistake(N_("absolute value of the sum"), ("relative_error",), _sum_without_absolute_values,
+            N_("{symbol} takes the magnitude of a + b (or none at all): where a and b have "
+               "opposite signs that denominator is near 0. Add the magnitudes |a| and |b|.")),
+    Mistake(N_("x not restored"), ("numerical_gradient",), _x_not_restored,
+            N_("after the call x is not what it was: save each entry before perturbing it and "
+               "put the saved value back, so that the next entry (and the caller) sees the "
+               "original x.")),
+    Mistake(N_("perturbed a copy of x"), ("numerical_gradient",), _perturbed_a_copy,
+            N_("{symbol} is all zeros: f() reads x itself, so perturbing a copy of x changes "
+               "nothing. Perturb the entries of x in place, call f(), then restore them.")),
+    Mistake(N_("one-sided difference"), ("numerical_gradient",), _one_sided,
+            N_("{symbol} matches a one-sided difference, between x and x + h (or x − h): its "
+               "error is of order h, about a million times larger than the centred difference's "
+               "h² at h = 1e-5. Step to both sides of x.")),
+    Mistake(N_("ignored h"), ("numerical_gradient",), _ignored_h,
+            N_("{symbol} matches a centred difference with h = 1e-5 although h = {h} was passed: "
+               "use the argument h, not a constant.")),
+    Mistake(N_("wrong width of the difference"), ("numerical_gradient",),
             _scaled_by(lambda c: 2.0, lambda c: 0.5),
-            "{symbol} is the right answer times {factor}: divide the difference by the "
-            "distance between the two points where f is evaluated."),
-    Mistake("differences the wrong way round", ("numerical_gradient",), _sign_flipped,
-            "{symbol} has the wrong sign: subtract the value at x − h from the value at x + h."),
-    Mistake("derivative with respect to W", ("dWx_dx",), _gradient_with_respect_to_W,
-            "{symbol} repeats xᵀ in every row: that is how (Wx)_i changes with row i of W. The "
-            "Jacobian with respect to x asks how (Wx)_i changes with each x_j."),
-    Mistake("returned Wx", ("dWx_dx",), _returned_the_product,
-            "{symbol} is Wx itself, the value: the Jacobian holds the derivative of each (Wx)_i "
-            "with respect to each x_j, a (Dh, Dx) matrix."),
-    Mistake("column times row broadcast", ("elementwise_backprop",), _square_broadcast,
-            "{symbol} came out {got_shape}: a (1, n) row times an (n, 1) column broadcasts to "
-            "an n × n matrix. Both factors of an elementwise product must have one shape."),
-    Mistake("inner product", ("elementwise_backprop",), _inner_product,
-            "{symbol} is a single number, the matrix product of δ and f′(z): the Jacobian "
-            "diag(f′(z)) scales each entry of δ by its own f′(z_i), an elementwise product."),
-    Mistake("dropped f′(z)", ("elementwise_backprop",), _dropped_fprime,
-            "{symbol} equals δ: the local derivative f′(z) is missing from the product."),
-    Mistake("dropped δ", ("elementwise_backprop",), _dropped_delta,
-            "{symbol} equals f′(z) alone: the upstream gradient δ is missing from the product."),
+            N_("{symbol} is the right answer times {factor}: divide the difference by the "
+               "distance between the two points where f is evaluated.")),
+    Mistake(N_("differences the wrong way round"), ("numerical_gradient",), _sign_flipped,
+            N_("{symbol} has the wrong sign: subtract the value at x − h from the value at "
+               "x + h.")),
+    Mistake(N_("derivative with respect to W"), ("dWx_dx",), _gradient_with_respect_to_W,
+            N_("{symbol} repeats xᵀ in every row: that is how (Wx)_i changes with row i of W. The "
+               "Jacobian with respect to x asks how (Wx)_i changes with each x_j.")),
+    Mistake(N_("returned Wx"), ("dWx_dx",), _returned_the_product,
+            N_("{symbol} is Wx itself, the value: the Jacobian holds the derivative of each (Wx)_i "
+               "with respect to each x_j, a (Dh, Dx) matrix.")),
+    Mistake(N_("column times row broadcast"), ("elementwise_backprop",), _square_broadcast,
+            N_("{symbol} came out {got_shape}: a (1, n) row times an (n, 1) column broadcasts to "
+               "an n × n matrix. Both factors of an elementwise product must have one shape.")),
+    Mistake(N_("inner product"), ("elementwise_backprop",), _inner_product,
+            N_("{symbol} is a single number, the matrix product of δ and f′(z): the Jacobian "
+               "diag(f′(z)) scales each entry of δ by its own f′(z_i), an elementwise product.")),
+    Mistake(N_("dropped f′(z)"), ("elementwise_backprop",), _dropped_fprime,
+            N_("{symbol} equals δ: the local derivative f′(z) is missing from the product.")),
+    Mistake(N_("dropped δ"), ("elementwise_backprop",), _dropped_delta,
+            N_("{symbol} equals f′(z) alone: the upstream gradient δ is missing from the "
+               "product.")),
     # the loss gradient δ1 and the mask, in every function built on them
-    Mistake("forgot the true class's term", LOSS_GRADIENTS, _forgot_to_subtract_y,
-            "{symbol} lacks the true class's term: the derivative of −log ŷ_k through the "
-            "softmax has an extra term for the true class k. Redo ∂J/∂Θ_i separately for "
-            "i = k and i ≠ k."),
-    Mistake("stopped at ∂J/∂ŷ", LOSS_GRADIENTS, _stopped_at_dJ_dyhat,
-            "{symbol} is built from ∂J/∂ŷ = −y/ŷ, the gradient with respect to the softmax "
-            "output; the step back from the loss ends at the logits Θ, so carry the chain "
-            "rule through the softmax."),
-    Mistake("missing ReLU mask", MASKED, _missing_relu_mask,
-            "{symbol} is nonzero through hidden units with h = 0: the gradient passes every "
-            "unit, as if no mask were applied, or the mask is 1 everywhere (h ≥ 0 holds for "
-            "every unit, since h = ReLU(z)). The ReLU passes gradient only through the units "
-            "with z > 0."),
-    Mistake("multiplied by h instead of sgn(h)", MASKED, _times_h,
-            "{symbol} was scaled by h itself: ReLU′(z) is sgn(h), 1 where h > 0 and 0 "
-            "elsewhere, not the value of h."),
-    Mistake("mask from the wrong quantity", MASKED, _inverted_mask,
-            "{symbol} passes gradient through the inactive units and stops it at the active "
-            "ones: the mask is inverted. It is 1 where z > 0."),
-    Mistake("ReLU applied to the gradient", MASKED, _mask_from_the_gradient,
-            "{symbol} keeps only the positive parts of the incoming gradient: the mask "
-            "depends on the forward pass (where z > 0), not on the sign of the gradient."),
-    Mistake("mask from the wrong quantity", ("dJ_dz",), _mask_zeroes_active_units,
-            "{symbol} is zero for some units with h > 0: the mask is taken from the wrong "
-            "quantity or inverted. It is sgn(h), 1 where z > 0, not the sign of the upstream "
-            "gradient."),
-    Mistake("mask on the wrong side", ("dJ_dz",), _square_broadcast,
-            "{symbol} came out {got_shape}: a (1, Dh) row times a (Dh, 1) column broadcasts to "
-            "a matrix. Both factors of an elementwise product must have one shape."),
+    Mistake(N_("forgot the true class's term"), LOSS_GRADIENTS, _forgot_to_subtract_y,
+            N_("{symbol} lacks the true class's term: the derivative of −log ŷ_k through the "
+               "softmax has an extra term for the true class k. Redo ∂J/∂Θ_i separately for "
+               "i = k and i ≠ k.")),
+    Mistake(N_("stopped at ∂J/∂ŷ"), LOSS_GRADIENTS, _stopped_at_dJ_dyhat,
+            N_("{symbol} is built from ∂J/∂ŷ = −y/ŷ, the gradient with respect to the softmax "
+               "output; the step back from the loss ends at the logits Θ, so carry the chain "
+               "rule through the softmax.")),
+    Mistake(N_("missing ReLU mask"), MASKED, _missing_relu_mask,
+            N_("{symbol} is nonzero through hidden units with h = 0: the gradient passes every "
+               "unit, as if no mask were applied, or the mask is 1 everywhere (h ≥ 0 holds for "
+               "every unit, since h = ReLU(z)). The ReLU passes gradient only through the units "
+               "with z > 0.")),
+    Mistake(N_("multiplied by h instead of sgn(h)"), MASKED, _times_h,
+            N_("{symbol} was scaled by h itself: ReLU′(z) is sgn(h), 1 where h > 0 and 0 "
+               "elsewhere, not the value of h.")),
+    Mistake(N_("mask from the wrong quantity"), MASKED, _inverted_mask,
+            N_("{symbol} passes gradient through the inactive units and stops it at the active "
+               "ones: the mask is inverted. It is 1 where z > 0.")),
+    Mistake(N_("ReLU applied to the gradient"), MASKED, _mask_from_the_gradient,
+            N_("{symbol} keeps only the positive parts of the incoming gradient: the mask "
+               "depends on the forward pass (where z > 0), not on the sign of the gradient.")),
+    Mistake(N_("mask from the wrong quantity"), ("dJ_dz",), _mask_zeroes_active_units,
+            N_("{symbol} is zero for some units with h > 0: the mask is taken from the wrong "
+               "quantity or inverted. It is sgn(h), 1 where z > 0, not the sign of the upstream "
+               "gradient.")),
+    Mistake(N_("mask on the wrong side"), ("dJ_dz",), _square_broadcast,
+            N_("{symbol} came out {got_shape}: a (1, Dh) row times a (Dh, 1) column broadcasts to "
+               "a matrix. Both factors of an elementwise product must have one shape.")),
     # the forward pass
-    Mistake("left out a bias", ("forward.z", "forward.theta", "forward_batch.Z",
+    Mistake(N_("left out a bias"), ("forward.z", "forward.theta", "forward_batch.Z",
                                 "forward_batch.theta"), _left_out_bias,
-            "{symbol} is missing its bias: every layer adds its bias vector after the matrix "
-            "product."),
-    Mistake("no ReLU", ("forward.h", "forward_batch.H"), _no_relu,
-            "{symbol} still has negative entries: it equals the pre-activation; apply the "
-            "ReLU."),
+            N_("{symbol} is missing its bias: every layer adds its bias vector after the matrix "
+               "product.")),
+    Mistake(N_("no ReLU"), ("forward.h", "forward_batch.H"), _no_relu,
+            N_("{symbol} still has negative entries: it equals the pre-activation; apply the "
+               "ReLU.")),
     # batches
-    Mistake("bias gradient not summed over the batch",
+    Mistake(N_("bias gradient not summed over the batch"),
             ("backward_batch.b1", "backward_batch.b2"), _bias_not_summed,
-            "{symbol} has one column per example {got_shape}: the bias is shared by the whole "
-            "batch, so its gradient adds up the examples' contributions (keep the column "
-            "shape)."),
-    Mistake("sum instead of mean", ("forward_batch.J",), _sum_instead_of_mean,
-            "{symbol} is N times too large: J is the mean of the N per-example losses, not "
-            "their sum."),
-    Mistake("sum instead of mean", BATCH_GRADIENTS, _sum_instead_of_mean,
-            "{symbol} is N times too large: J is the mean over the N examples, so its gradient "
-            "carries the 1/N of the mean."),
-    Mistake("divided by N twice", ("forward_batch.J", *BATCH_GRADIENTS), _mean_twice,
-            "{symbol} is N times too small: the 1/N of the mean is applied twice (a mean of "
-            "rows that already carry 1/N, or a mean over the entries instead of over the "
-            "examples)."),
+            N_("{symbol} has one column per example {got_shape}: the bias is shared by the whole "
+               "batch, so its gradient adds up the examples' contributions (keep the column "
+               "shape).")),
+    Mistake(N_("sum instead of mean"), ("forward_batch.J",), _sum_instead_of_mean,
+            N_("{symbol} is N times too large: J is the mean of the N per-example losses, not "
+               "their sum.")),
+    Mistake(N_("sum instead of mean"), BATCH_GRADIENTS, _sum_instead_of_mean,
+            N_("{symbol} is N times too large: J is the mean over the N examples, so its gradient "
+               "carries the 1/N of the mean.")),
+    Mistake(N_("divided by N twice"), ("forward_batch.J", *BATCH_GRADIENTS), _mean_twice,
+            N_("{symbol} is N times too small: the 1/N of the mean is applied twice (a mean of "
+               "rows that already carry 1/N, or a mean over the entries instead of over the "
+               "examples).")),
     # the SGD step
-    Mistake("stepped along the gradient", SGD_STEPS, _stepped_up,
-            "{symbol} moved along the gradient, which increases the loss: gradient descent "
-            "moves against it."),
-    Mistake("divided by the learning rate", SGD_STEPS, _divided_by_the_rate,
-            "{symbol} moved by the gradient divided by learning_rate: the step is the "
-            "gradient scaled by learning_rate."),
-    Mistake("ignored learning_rate", SGD_STEPS, _fixed_step_size,
-            "{symbol} took a step of {used} times the gradient although learning_rate = "
-            "{rate} was passed: use the argument, not a constant."),
+    Mistake(N_("stepped along the gradient"), SGD_STEPS, _stepped_up,
+            N_("{symbol} moved along the gradient, which increases the loss: gradient descent "
+               "moves against it.")),
+    Mistake(N_("divided by the learning rate"), SGD_STEPS, _divided_by_the_rate,
+            N_("{symbol} moved by the gradient divided by learning_rate: the step is the "
+               "gradient scaled by learning_rate.")),
+    Mistake(N_("ignored learning_rate"), SGD_STEPS, _fixed_step_size,
+            N_("{symbol} took a step of {used} times the gradient although learning_rate = "
+               "{rate} was passed: use the argument, not a constant.")),
     # shapes, signs and factors of any gradient
-    Mistake("transposed", ("dWx_dx",), _transposed,
-            "{symbol} comes out transposed {got_shape}: the Jacobian has one row per output "
-            "(Wx)_i and one column per input x_j."),
-    Mistake("transposed", PRODUCTS, _transposed,
-            "{symbol} comes out transposed {got_shape}: a gradient has the shape of its "
-            "variable, {expected_shape}. Write the shape of each factor under it and order "
-            "the product so that they line up."),
-    Mistake("transposed", ("softmax", "forward_batch.theta", "forward_batch.Z",
+    Mistake(N_("transposed"), ("dWx_dx",), _transposed,
+            N_("{symbol} comes out transposed {got_shape}: the Jacobian has one row per output "
+               "(Wx)_i and one column per input x_j.")),
+    Mistake(N_("transposed"), PRODUCTS, _transposed,
+            N_("{symbol} comes out transposed {got_shape}: a gradient has the shape of its "
+               "variable, {expected_shape}. Write the shape of each factor under it and order "
+               "the product so that they line up.")),
+    Mistake(N_("transposed"), ("softmax", "forward_batch.theta", "forward_batch.Z",
                            "forward_batch.H", "forward_batch.Y_hat", "backward_batch.X"),
             _transposed,
-            "{symbol} comes out transposed {got_shape}: the course keeps one example per "
-            "column, so it must be {expected_shape}."),
-    Mistake("row instead of column", COLUMNS, _row_instead_of_column,
-            "{symbol} should be a column {expected_shape}, not a row: a gradient with respect "
-            "to a column vector is a column (it has the shape of its variable)."),
-    Mistake("column instead of row", ROWS, _column_instead_of_row,
-            "{symbol} should be a row {expected_shape}, not a column: the course writes the "
-            "gradients it passes backwards in Jacobian layout, as rows."),
-    Mistake("1-D array", ARRAYS, _flattened,
-            "{symbol} has the right numbers but is 1-D {got_shape}: the course keeps explicit "
-            "2-D shapes, {expected_shape}. Keep the matrix products 2-D (and keepdims=True in "
-            "sums)."),
-    Mistake("sign flipped", LOSS_GRADIENTS, _sign_flipped,
-            "{symbol} has the right size but the wrong sign everywhere: the sign comes from "
-            "the minus of the loss −Σ y log ŷ; check it where you differentiate the loss."),
-    Mistake("sign flipped", ("dJ_dz",), _sign_flipped,
-            "{symbol} has the right size but the wrong sign everywhere: δ1 already carries the "
-            "loss's sign, and this step only multiplies it by U and the mask."),
-    Mistake("sign flipped", tuple(s for s in STEPS if s.startswith("dJ")), _sign_flipped,
-            "{symbol} has the right size but the wrong sign everywhere: the sign is already in "
-            "the gradient this step receives; the step only multiplies, so no minus sign belongs "
-            "here."),
-    Mistake("sign flipped", ("dWx_dx", "elementwise_backprop"), _sign_flipped,
-            "{symbol} has the right size but the wrong sign everywhere: the derivative of a "
-            "product or of an elementwise function carries no minus sign of its own."),
-    Mistake("scaled by a constant", (*ARRAYS, *LOSSES), _scaled,
-            "{symbol} is the right answer times {factor}: look for a stray constant factor."),
+            N_("{symbol} comes out transposed {got_shape}: the course keeps one example per "
+               "column, so it must be {expected_shape}.")),
+    Mistake(N_("row instead of column"), COLUMNS, _row_instead_of_column,
+            N_("{symbol} should be a column {expected_shape}, not a row: a gradient with respect "
+               "to a column vector is a column (it has the shape of its variable).")),
+    Mistake(N_("column instead of row"), ROWS, _column_instead_of_row,
+            N_("{symbol} should be a row {expected_shape}, not a column: the course writes the "
+               "gradients it passes backwards in Jacobian layout, as rows.")),
+    Mistake(N_("1-D array"), ARRAYS, _flattened,
+            N_("{symbol} has the right numbers but is 1-D {got_shape}: the course keeps explicit "
+               "2-D shapes, {expected_shape}. Keep the matrix products 2-D (and keepdims=True in "
+               "sums).")),
+    Mistake(N_("sign flipped"), LOSS_GRADIENTS, _sign_flipped,
+            N_("{symbol} has the right size but the wrong sign everywhere: the sign comes from "
+               "the minus of the loss −Σ y log ŷ; check it where you differentiate the loss.")),
+    Mistake(N_("sign flipped"), ("dJ_dz",), _sign_flipped,
+            N_("{symbol} has the right size but the wrong sign everywhere: δ1 already carries the "
+               "loss's sign, and this step only multiplies it by U and the mask.")),
+    Mistake(N_("sign flipped"), tuple(s for s in STEPS if s.startswith("dJ")), _sign_flipped,
+            N_("{symbol} has the right size but the wrong sign everywhere: the sign is already "
+               "in the gradient this step receives; the step only multiplies, so no minus sign "
+               "belongs here.")),
+    Mistake(N_("sign flipped"), ("dWx_dx", "elementwise_backprop"), _sign_flipped,
+            N_("{symbol} has the right size but the wrong sign everywhere: the derivative of a "
+               "product or of an elementwise function carries no minus sign of its own.")),
+    Mistake(N_("scaled by a constant"), (*ARRAYS, *LOSSES), _scaled,
+            N_("{symbol} is the right answer times {factor}: look for a stray constant factor.")),
 ]
 
 

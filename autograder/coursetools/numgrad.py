@@ -1,19 +1,24 @@
 """Numerical gradients by centred differences, the relative error, and a gradient check."""
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .i18n import _
 
 H = 1e-5
 
 
 def _require_float_array(x, what):
     if not isinstance(x, np.ndarray):
-        raise TypeError(f"{what} must be a numpy array, got {type(x).__name__}")
+        raise TypeError(_("{what} must be a numpy array, got {type}").format(
+            what=what, type=type(x).__name__))
     if x.dtype != np.float64:
-        raise TypeError(f"{what} must be a float64 array (it is perturbed in place), got {x.dtype}")
+        raise TypeError(_("{what} must be a float64 array (it is perturbed in place), got "
+                          "{dtype}").format(what=what, dtype=x.dtype))
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{what} contains NaN or inf")
+        raise ValueError(_("{what} contains NaN or inf").format(what=what))
 
 
 def centred_differences(f, x, h=H, probe=None):
@@ -40,7 +45,7 @@ def numerical_gradient(f, x, h=H):
     """
     _require_float_array(x, "x")
     grad = np.zeros_like(x)
-    for index, (f_plus, _), (f_minus, _) in centred_differences(f, x, h):
+    for index, (f_plus, _probe), (f_minus, _probe) in centred_differences(f, x, h):
         grad[index] = (f_plus - f_minus) / (2 * h)
     return grad
 
@@ -49,7 +54,8 @@ def relative_error(a, b):
     """max over entries of |a - b| / max(1e-8, |a| + |b|); 0 where both are 0."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:
-        raise ValueError(f"relative_error needs equal shapes, got {a.shape} and {b.shape}")
+        raise ValueError(_("relative_error needs equal shapes, got {a} and {b}").format(
+            a=a.shape, b=b.shape))
     if a.size == 0:
         return 0.0
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
@@ -85,22 +91,38 @@ class GradientCheck:
         return all(v.counted_error <= self.tolerance for v in self.variables)
 
     def __str__(self):
-        lines = [f"{'variable':<10}{'max rel. error':>16}  worst entry (analytic vs numerical)"]
+        lines = [_pad(_("variable"), 10) + _pad(_("max rel. error"), 16, right=True) + "  "
+                 + _("worst entry (analytic vs numerical)")]
         for v in self.variables:
-            mark = "ok" if v.max_error <= self.tolerance else "FAIL"
-            if mark == "FAIL" and v.counted_error <= self.tolerance:
-                mark = "ok: below round-off"
+            if v.max_error <= self.tolerance:
+                mark = _("ok")
+            elif v.counted_error <= self.tolerance:
+                mark = _("ok: below round-off")
+            else:
+                mark = _("FAIL")
             lines.append(
                 f"{v.name:<10}{v.max_error:>16.2e}  {v.worst_index} "
-                f"({v.analytic:.6g} vs {v.numerical:.6g})  {mark}"
+                + _("({analytic} vs {numerical})").format(analytic=f"{v.analytic:.6g}",
+                                                          numerical=f"{v.numerical:.6g}")
+                + f"  {mark}"
             )
             if v.skipped:
-                lines.append(f"{'':<10}skipped {len(v.skipped)} entries next to a ReLU kink: "
-                             f"{v.skipped[:5]}{' ...' if len(v.skipped) > 5 else ''}")
-        lines.append(f"{'passed' if self.passed else 'FAILED'} (tolerance {self.tolerance:.0e}; "
-                     f"a difference below the centred difference's own round-off, "
-                     f"{self.round_off:.0e} here, counts as none)")
+                lines.append(" " * 10 + _("skipped {count} entries next to a ReLU kink: "
+                                          "{entries}").format(
+                    count=len(v.skipped),
+                    entries=f"{v.skipped[:5]}{' ...' if len(v.skipped) > 5 else ''}"))
+        lines.append(_("{verdict} (tolerance {tolerance}; a difference below the centred "
+                       "difference's own round-off, {round_off} here, counts as none)").format(
+            verdict=_("passed") if self.passed else _("FAILED"),
+            tolerance=f"{self.tolerance:.0e}", round_off=f"{self.round_off:.0e}"))
         return "\n".join(lines)
+
+
+def _pad(text, width, right=False):
+    """text padded to width columns, a wide (CJK) character counting as two."""
+    gap = " " * max(0, width - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1
+                                   for c in text))
+    return gap + text if right else text + gap
 
 
 def gradient_check(loss, variables, analytic, kinks=None, h=H, tolerance=1e-6):
@@ -119,8 +141,9 @@ def gradient_check(loss, variables, analytic, kinks=None, h=H, tolerance=1e-6):
         _require_float_array(x, name)
         grad = np.asarray(analytic[name], dtype=float)
         if grad.shape != x.shape:
-            raise ValueError(f"analytic gradient of {name} has shape {grad.shape}, "
-                             f"expected {x.shape}")
+            raise ValueError(_("analytic gradient of {name} has shape {shape}, expected "
+                               "{expected}").format(name=name, shape=grad.shape,
+                                                    expected=x.shape))
         numerical = np.zeros_like(x)
         errors, counted = np.zeros_like(x), np.zeros_like(x)
         skipped = []

@@ -6,6 +6,8 @@ Shapes are written in the course's symbols (Dx, Dh, Nc, N), so that a message ca
 
 import numpy as np
 
+from .i18n import _
+
 # The shape of every named input or output, in symbols. "1" is a literal dimension.
 VARIABLE_SHAPES = {
     "x": ("Dx", "1"), "z": ("Dh", "1"), "h": ("Dh", "1"), "theta": ("Nc", "1"),
@@ -88,9 +90,10 @@ def dims_of(arrays):
             if symbol == "1":
                 continue
             if symbol in dims and dims[symbol] != size:
-                raise ValueError(
-                    f"{name} has {symbol} = {size} but {seen[symbol]} has {symbol} = {dims[symbol]}"
-                )
+                raise ValueError(_("{name} has {symbol} = {size} but {other} has {symbol} = "
+                                   "{other_size}").format(name=name, symbol=symbol, size=size,
+                                                          other=seen[symbol],
+                                                          other_size=dims[symbol]))
             dims[symbol], seen[symbol] = size, name
     return dims
 

@@ -6,7 +6,8 @@ submission's sandboxed process (student.StudentProcess); every test cell runs in
 process from the instructor's source (prepared in a `Plan` before any student code runs),
 with the student's names looked up in the sandboxed process. So the outputs of the test
 cells, which nbgrader's SaveAutoGrades turns into points, are written only by the grader,
-and the student's code runs once per submission.
+and the student's code runs once per submission. The tests and the grader's messages speak
+the submission's language (edition.edition_of).
 """
 
 import sys
@@ -20,6 +21,9 @@ from traitlets import Float
 
 from .. import coursetools
 from ..course import IGNORED
+from ..coursetools.i18n import language
+from ..edition import edition_of
+from .language import _
 from .student import (
     BudgetExceeded,
     CellNamespace,
@@ -115,7 +119,8 @@ class SandboxedExecute(Execute):
                                  plan.student_files, plan.notebook_name, nbformat.writes(nb),
                                  self.time_budget)
         try:
-            self._run(nb, plan, process, report)
+            with language(edition_of(nb)):
+                self._run(nb, plan, process, report)
         finally:
             report.landlock = process.landlock
             process.cleanup()
@@ -131,8 +136,9 @@ class SandboxedExecute(Execute):
             label = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {count}"
             if process.out_of_budget:
                 report.budget_exceeded = True
-                cell.outputs = [_error("CellTimeoutError", "not run: the submission used its "
-                                       f"whole time budget of {self.time_budget:g} s")]
+                cell.outputs = [_error("CellTimeoutError", _(
+                    "not run: the submission used its whole time budget of {seconds} s").format(
+                    seconds=f"{self.time_budget:g}"))]
                 continue
             seen = len(process.events)
             try:
@@ -154,16 +160,17 @@ class SandboxedExecute(Execute):
                 cell.outputs = [_error(TimedOut.ename, f"{label}: {message}"
                                        if isinstance(error, BudgetExceeded) else message)]
             except StudentProcessError as error:
-                cell.outputs = [_error(StudentProcessError.ename, f"{error}: the cells before "
-                                       "this one were run again in a new process and "
-                                       "grading went on")]
+                cell.outputs = [_error(StudentProcessError.ename, _(
+                    "{error}: the cells before this one were run again in a new process and "
+                    "grading went on").format(error=error))]
             for event in process.events[seen:]:
                 found = report.timed_out if event == "timeout" else report.died
                 if label not in found:
                     found.append(label)
 
     def _timeout_message(self, label):
-        return f"{label} stopped after {self.timeout:g} s: probably an infinite loop"
+        return _("{label} stopped after {seconds} s: probably an infinite loop").format(
+            label=label, seconds=f"{self.timeout:g}")
 
     def _test(self, plan, grade_id, process):
         """The outputs of a test cell, run here against the student's process."""
@@ -175,7 +182,7 @@ class SandboxedExecute(Execute):
             if hidden_failure is not None:
                 name, message = hidden_failure
                 message = message if name == "CheckFailure" else f"{name}: {message}"
-                failure = ("Hidden tests failed", message)
+                failure = (_("Hidden tests failed"), message)
         outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)] \
             if printed else []
         if failure is not None:

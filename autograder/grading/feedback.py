@@ -10,6 +10,9 @@ handed back; no page makes a network request.
 
 A submission nbgrader never graded (broken, missing, failed) gets a small page of its own at
 the same place, saying what happened and what to do.
+
+Every page is in the language of the submission's edition (saved with its status), English
+when unknown: the fixed texts are messages of the gettext domain "autograder" (language.py).
 """
 
 import html
@@ -26,7 +29,19 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
 from nbgrader.preprocessors import GetGrades
 from traitlets import Bool, Dict
 
-from .grade import BROKEN, FAILED, GRADED, KERNEL_DIED, MISSING, NOT_SUBMITTED, TIMED_OUT
+from ..coursetools.i18n import LANGUAGES, N_, current_language, language
+from .grade import (
+    BLANK,
+    BROKEN,
+    FAILED,
+    GRADED,
+    KERNEL_DIED,
+    MISSING,
+    NOT_SUBMITTED,
+    SYNTAX_ERROR,
+    TIMED_OUT,
+)
+from .language import _
 from .student import StudentProcessError, TimedOut
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -41,29 +56,41 @@ MATHJAX_URL = f"../../{STATIC}/mathjax/MathJax.js?config={MATHJAX_CONFIG}"
 
 # What a student reads when grading could not use the notebook: (title, what to do).
 NOT_GRADED = {
-    BROKEN: ("Your notebook could not be opened",
-             "The file you handed in is not a notebook that Jupyter can open: it may have been "
-             "cut short while saving, edited outside Jupyter, or be another kind of file. Open "
-             "it in JupyterLab to check, save it with File → Save Notebook, and hand in that "
-             ".ipynb file again (not renamed, not zipped). Ask your instructor if the "
-             "deadline has passed."),
-    MISSING: ("No notebook was found in your submission",
-              "Hand in your notebook, {notebook}.ipynb, with your answers in it: the file "
-              "itself, under that name. Ask your instructor if the deadline has passed."),
-    FAILED: ("Your notebook could not be graded automatically",
-             "This is a problem on the grading side, not necessarily in your work: your "
-             "instructor has been told and will look at your notebook. Keep your copy of it; "
-             "you do not need to hand it in again."),
-    NOT_SUBMITTED: ("Nothing was handed in",
-                    "No submission of yours was received for this assignment. Ask your "
-                    "instructor if you believe you handed one in."),
+    BROKEN: (N_("Your notebook could not be opened"),
+             N_("The file you handed in is not a notebook that Jupyter can open: it may have "
+                "been cut short while saving, edited outside Jupyter, or be another kind of "
+                "file. Open it in JupyterLab to check, save it with File → Save Notebook, and "
+                "hand in that .ipynb file again (not renamed, not zipped). Ask your instructor "
+                "if the deadline has passed.")),
+    MISSING: (N_("No notebook was found in your submission"),
+              N_("Hand in your notebook, {notebook}.ipynb, with your answers in it: the file "
+                 "itself, under that name. Ask your instructor if the deadline has passed.")),
+    FAILED: (N_("Your notebook could not be graded automatically"),
+             N_("This is a problem on the grading side, not necessarily in your work: your "
+                "instructor has been told and will look at your notebook. Keep your copy of "
+                "it; you do not need to hand it in again.")),
+    NOT_SUBMITTED: (N_("Nothing was handed in"),
+                    N_("No submission of yours was received for this assignment. Ask your "
+                       "instructor if you believe you handed one in.")),
 }
-OTHER = ("Your notebook was not graded", "Ask your instructor what to do.")
+OTHER = (N_("Your notebook was not graded"), N_("Ask your instructor what to do."))
 # A banner above the feedback when grading stopped some of the student's code.
 STOPPED = {
-    TIMED_OUT: "Some of your code ran for too long.",
-    KERNEL_DIED: "The process running your notebook stopped.",
+    TIMED_OUT: N_("Some of your code ran for too long."),
+    KERNEL_DIED: N_("The process running your notebook stopped."),
 }
+# The statuses as a student reads them.
+STATUS_NAMES = {
+    GRADED: N_("graded"), TIMED_OUT: N_("timed out"), KERNEL_DIED: N_("kernel died"),
+    BLANK: N_("blank"), SYNTAX_ERROR: N_("syntax error"), BROKEN: N_("broken submission"),
+    MISSING: N_("missing notebook"), FAILED: N_("autograde failed"),
+    NOT_SUBMITTED: N_("not submitted"),
+}
+
+
+def status_name(status):
+    """The status in the current language."""
+    return _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
 
 
 def feedback(course, assignment, students):
@@ -81,9 +108,10 @@ def feedback(course, assignment, students):
         autograded = course.autograded(student, assignment) / f"{notebook}.ipynb"
         if status in NOT_GRADED or not autograded.exists():
             try:
-                write_status_page(course.feedback(student, assignment) / f"{notebook}.html",
-                                  student, assignment, notebook, status,
-                                  saved.get("detail", ""))
+                with language(saved.get("language", "en")):
+                    write_status_page(course.feedback(student, assignment) / f"{notebook}.html",
+                                      student, assignment, notebook, status,
+                                      saved.get("detail", ""))
             except OSError as error:
                 failures[student] = [f"{type(error).__name__}: {error}"]
         else:
@@ -93,7 +121,8 @@ def feedback(course, assignment, students):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for student in graded:
-                result = api.generate_feedback(assignment, student)
+                with language(statuses.get(student, {}).get("language", "en")):
+                    result = api.generate_feedback(assignment, student)
                 if not result.get("success"):
                     failures[student] = (result.get("error") or "").strip().splitlines()[-1:]
     return failures
@@ -102,15 +131,22 @@ def feedback(course, assignment, students):
 def feedback_config(course, assignment, statuses):
     """The nbgrader settings of the feedback: the course's template and its notes, the local
     MathJax."""
-    source = course.source(assignment) / f"{course.notebook_name(assignment)}.ipynb"
+    name = f"{course.notebook_name(assignment)}.ipynb"
+    names = {}
+    for edition in LANGUAGES:
+        notebook = course.release(assignment, edition) / name
+        notebook = notebook if notebook.exists() else course.source(assignment) / name
+        with language(edition):
+            names[edition] = cell_names(notebook) if notebook.exists() else {}
     return {
         "HTMLExporter.extra_template_basedirs": [str(TEMPLATES)],
         "HTMLExporter.mathjax_url": MATHJAX_URL,
         "HTMLExporter.filters": {"clean_markdown": clean_markdown},
         "GenerateFeedback.preprocessors": [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackNotes],
-        "FeedbackNotes.names": cell_names(source) if source.exists() else {},
+        "FeedbackNotes.names": names,
         "FeedbackNotes.statuses": {s: {"status": o.get("status", GRADED),
-                                       "detail": o.get("detail", "")}
+                                       "detail": o.get("detail", ""),
+                                       "language": o.get("language", "en")}
                                    for s, o in statuses.items()},
     }
 
@@ -151,8 +187,9 @@ def install_mathjax(feedback_root):
 # --- what the template shows -----------------------------------------------------------------
 
 def cell_names(source_notebook):
-    """{grade_id: (name, exercise title)} of the graded cells of the instructor's notebook: the
-    name says what the cell is ("dJ_dU (test)"), the title is the heading of its section."""
+    """{grade_id: (name, exercise title)} of the graded cells of a notebook of the assignment:
+    the name says what the cell is ("dJ_dU (test)", in the current language), the title is the
+    heading of its section."""
     names, title = {}, ""
     for cell in nbformat.read(source_notebook, as_version=4).cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -163,34 +200,53 @@ def cell_names(source_notebook):
         if not (meta.get("grade") or meta.get("task")) or not meta.get("grade_id"):
             continue
         grade_id = meta["grade_id"]
+        test = not (meta.get("task") or cell.cell_type == "markdown" or meta.get("solution"))
         if meta.get("task"):
-            kind = "task"
+            kind = _("task")
         elif cell.cell_type == "markdown":
-            kind = "written answer"
+            kind = _("written answer")
         elif meta.get("solution"):
-            kind = "code, graded by hand"
+            kind = _("code, graded by hand")
         else:
-            kind = "test"
-        exercise = grade_id.removeprefix("test_") if kind == "test" else grade_id
-        names[grade_id] = (f"{exercise} ({kind})", title)
+            kind = _("test")
+        exercise = grade_id.removeprefix("test_") if test else grade_id
+        names[grade_id] = (_("{exercise} ({kind})").format(exercise=exercise, kind=kind), title)
     return names
 
 
 class FeedbackNotes(Preprocessor):
     """Puts in resources["feedback"] what the course's template shows beyond nbgrader's: the
-    names of the graded cells and, when grading stopped some of the student's code, a banner."""
+    names of the graded cells and, when grading stopped some of the student's code, a banner;
+    with the template's fixed texts, all in the student's language."""
 
     enabled = Bool(True)
-    names = Dict(help="grade_id -> (name, exercise title)").tag(config=True)
-    statuses = Dict(help="student -> {'status', 'detail'}").tag(config=True)
+    names = Dict(help="language -> grade_id -> (name, exercise title)").tag(config=True)
+    statuses = Dict(help="student -> {'status', 'detail', 'language'}").tag(config=True)
 
     def preprocess(self, nb, resources):
         student = resources.get("nbgrader", {}).get("student")
         saved = self.statuses.get(student, {})
-        resources["feedback"] = {"names": {k: list(v) for k, v in self.names.items()},
-                                 "banner": banner(nb, saved.get("status", GRADED),
-                                                  saved.get("detail", ""))}
+        edition = saved.get("language", "en")
+        names = self.names.get(edition) or self.names.get("en", {})
+        with language(edition):
+            resources["feedback"] = {"names": {k: list(v) for k, v in names.items()},
+                                     "banner": banner(nb, saved.get("status", GRADED),
+                                                      saved.get("detail", "")),
+                                     "text": template_texts(),
+                                     "language": HTML_LANGUAGES.get(edition, "en")}
         return nb, resources
+
+
+HTML_LANGUAGES = {"en": "en", "zh": "zh-CN"}
+
+
+def template_texts():
+    """The fixed texts of the feedback template, in the current language."""
+    return {"task": _("Task"), "test_cell": _("Test cell"),
+            "coding": _("Coding free-response"), "written": _("Written response"),
+            "score": _("Score:"), "top": _("(Top)"), "comment": _("Comment"),
+            "comments": _("Comments:"), "late": _("Late submission penalty"),
+            "answer": _("Student's answer"), "student_task": _("Student's task:")}
 
 
 def banner(nb, status, detail):
@@ -203,11 +259,12 @@ def banner(nb, status, detail):
             text = "; ".join(_stopped_cells(nb, TimedOut.ename)) or detail
         else:
             text = detail or "; ".join(_stopped_cells(nb, StudentProcessError.ename))
-        if "graded" not in text:
-            text = f"{text} — the other cells were graded." if text else \
-                "The other cells were graded."
-        return {"title": STOPPED[status], "text": text}
-    return {"title": f"Grading status: {status}", "text": detail}
+        if "graded" not in text and _(STATUS_NAMES[GRADED]) not in text:
+            text = _("{text} — the other cells were graded.").format(text=text) if text else \
+                _("The other cells were graded.")
+        return {"title": _(STOPPED[status]), "text": text}
+    return {"title": _("Grading status: {status}").format(status=status_name(status)),
+            "text": detail}
 
 
 def _stopped_cells(nb, ename):
@@ -220,13 +277,14 @@ def _stopped_cells(nb, ename):
             continue
         count += 1
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        label = grade_id or f"cell {cell.get('execution_count') or count}"
+        number = cell.get("execution_count") or count
+        label = grade_id or f"cell {number}"  # how the grader's messages name the cell
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and output.get("ename") == ename:
                 message = str(output.get("evalue", ""))
                 rest = message[len(label):] if message.startswith(label) else f": {message}"
                 names = grouped.setdefault(rest, [])
-                name = f"cell {label}" if grade_id else label
+                name = _("cell {label}").format(label=grade_id or number)
                 if name not in names:
                     names.append(name)
     return [f"{', '.join(names)}{rest}" for rest, names in grouped.items()]
@@ -263,7 +321,7 @@ def clean_markdown(rendered):
 # --- the page of a submission nbgrader did not grade -----------------------------------------
 
 PAGE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -281,13 +339,13 @@ dt {{ font-weight: bold; margin-top: 0.8em; }}
 <h1>{assignment}: {title}</h1>
 <div class="status" id="status">
 <dl>
-<dt>Student</dt><dd id="student">{student}</dd>
-<dt>Notebook</dt><dd>{notebook}.ipynb</dd>
-<dt>Grading status</dt><dd id="grading-status">{status}</dd>
-<dt>What happened</dt><dd><div class="detail" id="detail">{detail}</div></dd>
+<dt>{student_label}</dt><dd id="student">{student}</dd>
+<dt>{notebook_label}</dt><dd>{notebook}.ipynb</dd>
+<dt>{status_label}</dt><dd id="grading-status">{status}</dd>
+<dt>{detail_label}</dt><dd><div class="detail" id="detail">{detail}</div></dd>
 </dl>
 </div>
-<h2>What to do</h2>
+<h2>{todo_label}</h2>
 <p id="what-to-do">{todo}</p>
 </body>
 </html>
@@ -295,11 +353,16 @@ dt {{ font-weight: bold; margin-top: 0.8em; }}
 
 
 def status_page(student, assignment, notebook, status, detail):
-    """The HTML of the page of a submission that was not graded (every text escaped)."""
+    """The HTML of the page of a submission that was not graded (every text escaped), in the
+    current language."""
     title, todo = NOT_GRADED.get(status, OTHER)
     values = {"student": student, "assignment": assignment, "notebook": notebook,
-              "status": status, "detail": detail or "(no detail)", "title": title,
-              "todo": todo.format(notebook=notebook)}
+              "status": status_name(status), "detail": detail or _("(no detail)"),
+              "title": _(title), "todo": _(todo).format(notebook=notebook),
+              "lang": HTML_LANGUAGES.get(current_language(), "en"),
+              "student_label": _("Student"), "notebook_label": _("Notebook"),
+              "status_label": _("Grading status"), "detail_label": _("What happened"),
+              "todo_label": _("What to do")}
     return PAGE.format(**{k: html.escape(str(v)) for k, v in values.items()})
 
 

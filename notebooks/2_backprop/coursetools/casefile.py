@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .i18n import _
+
 CASES_FILE = "cases.json"
 
 
@@ -48,9 +50,9 @@ def load_case(name, path=CASES_FILE):
     """(args, expected) of the case called name in the case file at path."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: it ships with the assignment; "
-                                "download the assignment again.")
+        raise FileNotFoundError(_("{path} is missing: it ships with the assignment; download "
+                                  "the assignment again.").format(path=path))
     cases = json.loads(path.read_text(encoding="utf-8"))
     if name not in cases:
-        raise KeyError(f"{path} has no case called {name!r}")
+        raise KeyError(_("{path} has no case called {name}").format(path=path, name=repr(name)))
     return decode(cases[name]["args"]), decode(cases[name]["expected"])

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from .i18n import N_, _
 from .mistakes import Case, close, diagnose
 from .numgrad import numerical_gradient as centred_difference
 from .spec import EXACT_KEYS, OUTPUTS, VARIABLE_SHAPES, dims_of, shape_in_symbols
@@ -47,14 +48,19 @@ def check(function, args, expected, name=None, rtol=1e-6, atol=1e-9, steps=None)
         if not steps:
             raise
         raise CheckFailure(f"{failure} {_blame_steps(name, steps, rtol, atol)}") from None
-    shape = ""
     if isinstance(expected, np.ndarray):
         symbols = _symbols_of(name, expected)
-        shape = f" {shape_in_symbols(symbols, dims)}" if symbols else f" {expected.shape}"
-    return f"✓ {name}: type, shape{shape}, finite values, inputs unchanged, values — correct."
+        shape = shape_in_symbols(symbols, dims) if symbols else str(expected.shape)
+        return _("✓ {name}: type, shape {shape}, finite values, inputs unchanged, values — "
+                 "correct.").format(name=name, shape=shape)
+    return _("✓ {name}: type, shape, finite values, inputs unchanged, values — correct."
+             ).format(name=name)
 
 
-def check_numerical_gradient_on(function, problems, label="case", rtol=1e-6, atol=1e-8):
+CASE = N_("case")
+
+
+def check_numerical_gradient_on(function, problems, label=CASE, rtol=1e-6, atol=1e-8):
     """Check a student's numerical_gradient(f, x, h=1e-5) on problems [(f, x, h, description)]
     (f reads x; h None: the default) against the course's centred difference with the same h.
 
@@ -64,28 +70,30 @@ def check_numerical_gradient_on(function, problems, label="case", rtol=1e-6, ato
     __tracebackhide__ = True
     name = "numerical_gradient"
     for number, (f, x, h, description) in enumerate(problems, start=1):
-        where = f"{label} {number} of {len(problems)} ({description})"
+        where = _("{label} {number} of {count} ({description})").format(
+            label=_(label), number=number, count=len(problems), description=_(description))
         before = x.copy()
         expected = centred_difference(f, x, 1e-5 if h is None else h)
         try:
             answer = function(f, x) if h is None else function(f, x, h)
         except NotImplementedError:
-            raise CheckFailure(f"{name} is not implemented yet: replace "
-                               "`raise NotImplementedError()` with your code.") from None
+            raise CheckFailure(_not_implemented(name)) from None
         except Exception as error:  # noqa: BLE001 (any error of the student's code is feedback)
-            raise CheckFailure(f"{where}: {name} raised {_describe(error)}") from None
+            raise CheckFailure(_("{where}: {name} raised {error}").format(
+                where=where, name=name, error=_describe(error))) from None
         args = {"f": f, "x": x, "h": 1e-5 if h is None else h, "x_before": before}
         checker = _Checker(name, args, {}, rtol, atol)
         try:
             if not np.allclose(x, before, rtol=1e-12, atol=1e-12):
-                checker._fail(name, "x is not the same after the call.", answer, expected,
-                              otherwise="Restore every entry of x after perturbing it.")
+                checker._fail(name, _("x is not the same after the call."), answer, expected,
+                              otherwise=_("Restore every entry of x after perturbing it."))
             checker.compare(name, copy.deepcopy(answer), expected)
         except CheckFailure as failure:
             raise CheckFailure(f"{where}: {failure}") from None
         finally:
             x[...] = before
-    return f"✓ {name}: all {len(problems)} {label}s correct."
+    return _("✓ {name}: all {count} {label}s correct.").format(name=name, count=len(problems),
+                                                              label=_(label))
 
 
 def _read_only(value):
@@ -107,11 +115,17 @@ def _blame_steps(name, steps, rtol, atol):
         except CheckFailure as failure:
             wrong.append(str(failure))
     if wrong:
-        return (f"{name} builds on the same steps as your step functions, and "
-                f"{len(wrong)} of them give wrong values on this example — "
-                + " | ".join(wrong) + " Fix those first.")
-    return (f"Your step functions ({', '.join(steps)}) are all right on this example, so the "
-            f"mistake is in how {name} puts them together: check what each step receives.")
+        return _("{name} builds on the same steps as your step functions, and {count} of them "
+                 "give wrong values on this example — {failures} Fix those first.").format(
+            name=name, count=len(wrong), failures=" | ".join(wrong))
+    return _("Your step functions ({steps}) are all right on this example, so the mistake is "
+             "in how {name} puts them together: check what each step receives.").format(
+        steps=", ".join(steps), name=name)
+
+
+def _not_implemented(name):
+    return _("{name} is not implemented yet: replace `raise NotImplementedError()` with your "
+             "code.").format(name=name)
 
 
 def _call(function, name, args):
@@ -121,22 +135,24 @@ def _call(function, name, args):
             warnings.simplefilter("ignore")
             return function(*args.values())
     except NotImplementedError:
-        raise CheckFailure(f"{name} is not implemented yet: replace "
-                           "`raise NotImplementedError()` with your code.") from None
+        raise CheckFailure(_not_implemented(name)) from None
     except ValueError as error:
         if "read-only" in str(error):
-            raise CheckFailure(f"{name} modified one of its inputs in place ({error}). "
-                               f"{_in_place_advice(args)}") from None
-        raise CheckFailure(f"{name} raised {_describe(error)}{_shape_hint(error, args)}") from None
+            raise CheckFailure(_("{name} modified one of its inputs in place ({error}). "
+                                 "{advice}").format(name=name, error=error,
+                                                    advice=_in_place_advice(args))) from None
+        raise CheckFailure(_("{name} raised {error}").format(name=name, error=_describe(error))
+                           + _shape_hint(error, args)) from None
     except Exception as error:
-        raise CheckFailure(f"{name} raised {_describe(error)}") from None
+        raise CheckFailure(_("{name} raised {error}").format(
+            name=name, error=_describe(error))) from None
 
 
 def _in_place_advice(args):
     if any(isinstance(v, dict) for v in args.values()):
-        return ("Compute new arrays (x - a, not x -= a) and return them in a new dict; leave "
-                "the dicts and arrays you were given as they are.")
-    return "Compute a new array instead of writing into an argument."
+        return _("Compute new arrays (x - a, not x -= a) and return them in a new dict; "
+                 "leave the dicts and arrays you were given as they are.")
+    return _("Compute a new array instead of writing into an argument.")
 
 
 SHAPE_ERRORS = ("matmul", "not aligned", "could not be broadcast", "shapes")
@@ -149,15 +165,22 @@ def _shape_hint(error, args):
     dims = dims_of({k: v for k, v in args.items() if isinstance(v, np.ndarray)})
     shapes = [f"{k} {shape_in_symbols(VARIABLE_SHAPES[k], dims)}" for k, v in args.items()
               if isinstance(v, np.ndarray) and k in VARIABLE_SHAPES]
-    return (" Likely mistake — shapes that do not line up: in a matrix product the inner sizes "
-            "must agree, and an elementwise product needs equal shapes. Write the shape under "
-            "each factor" + (f" (the inputs: {', '.join(shapes)})" if shapes else "") + ".")
+    if shapes:
+        return " " + _("Likely mistake — shapes that do not line up: in a matrix product the "
+                       "inner sizes must agree, and an elementwise product needs equal shapes. "
+                       "Write the shape under each factor (the inputs: {shapes}).").format(
+            shapes=", ".join(shapes))
+    return " " + _("Likely mistake — shapes that do not line up: in a matrix product the inner "
+                   "sizes must agree, and an elementwise product needs equal shapes. Write the "
+                   "shape under each factor.")
 
 
 def _describe(error):
     """'TypeError: message (line 3 of dJ_dU)' from the innermost frame."""
     frames = traceback.extract_tb(error.__traceback__)
-    where = f" (line {frames[-1].lineno} of {frames[-1].name})" if len(frames) > 1 else ""
+    where = (" " + _("(line {line} of {function})").format(line=frames[-1].lineno,
+                                                            function=frames[-1].name)
+             if len(frames) > 1 else "")
     return f"{type(error).__name__}: {error}{where}"
 
 
@@ -165,11 +188,13 @@ def _check_unchanged(name, originals, given):
     __tracebackhide__ = True
     for key, original in originals.items():
         if isinstance(original, dict) and not _same(original, given[key]):
-            raise CheckFailure(f"{name} changed the dict {key} it was given (it assigned to "
-                               "its entries): build and return a new dict instead.")
+            raise CheckFailure(_("{name} changed the dict {key} it was given (it assigned to "
+                                 "its entries): build and return a new dict instead.").format(
+                name=name, key=key))
         if isinstance(original, np.ndarray) and not _same(original, given[key]):
-            raise CheckFailure(f"{name} modified its input {key} in place. Compute a new array "
-                               "instead of writing into an argument.")
+            raise CheckFailure(_("{name} modified its input {key} in place. Compute a new array "
+                                 "instead of writing into an argument.").format(name=name,
+                                                                                key=key))
 
 
 def _same(a, b):
@@ -211,9 +236,11 @@ class _Checker:
         found = diagnose(case) if expected is not None else None
         if found:
             mistake, fields = found
-            message = f"{message} Likely mistake — {mistake.name}: " + mistake.message.format(
+            diagnosis = _(mistake.message).format(
                 symbol=self._symbol(key), got_shape=np.shape(answer),
                 expected_shape=np.shape(expected), **fields)
+            message = _("{message} Likely mistake — {mistake}: {diagnosis}").format(
+                message=message, mistake=_(mistake.name), diagnosis=diagnosis)
         elif otherwise:
             message = f"{message} {otherwise}"
         raise CheckFailure(f"{self.name}: {message}")
@@ -228,28 +255,32 @@ class _Checker:
     def _compare_tuple(self, key, answer, expected):
         __tracebackhide__ = True
         if not isinstance(answer, tuple) or len(answer) != len(expected):
-            got = (f"a tuple of {len(answer)}" if isinstance(answer, tuple)
+            got = (_("a tuple of {count}").format(count=len(answer)) if isinstance(answer, tuple)
                    else type(answer).__name__)
-            self._fail(key, f"expected a tuple of {len(expected)} values, got {got}.")
+            self._fail(key, _("expected a tuple of {count} values, got {got}.").format(
+                count=len(expected), got=got))
         loss, cache = expected
         self.whole[f"{key}.J"] = expected
-        self._compare_dict(f"{key}.cache", answer[1], cache, label="cache")
+        self._compare_dict(f"{key}.cache", answer[1], cache, label=_("cache"))
         self._compare_number(f"{key}.J", answer[0], loss)
 
     def _compare_dict(self, key, answer, expected, label=None):
         __tracebackhide__ = True
-        label = label or f"the result of {key}"
+        label = label or _("the result of {name}").format(name=key)
+        keys = ", ".join(expected)
         if not isinstance(answer, dict):
-            self._fail(key, f"{label} must be a dict with keys {', '.join(expected)}, "
-                            f"got {type(answer).__name__}.")
+            self._fail(key, _("{label} must be a dict with keys {keys}, got {type}.").format(
+                label=label, keys=keys, type=type(answer).__name__))
         missing = [k for k in expected if k not in answer]
         if missing:
-            self._fail(key, f"{label} is missing the key(s) {', '.join(missing)}.")
+            self._fail(key, _("{label} is missing the key(s) {missing}.").format(
+                label=label, missing=", ".join(missing)))
         extra = [str(k) for k in answer if k not in expected]
         if extra and self.name in EXACT_KEYS:
-            self._fail(key, f"{label} has the extra key(s) {', '.join(extra)}: it must hold "
-                            f"exactly {', '.join(expected)}. Loop over the parameters, not over "
-                            "every gradient you were given.")
+            self._fail(key, _("{label} has the extra key(s) {extra}: it must hold exactly "
+                              "{keys}. Loop over the parameters, not over every gradient you "
+                              "were given.").format(label=label, extra=", ".join(extra),
+                                                    keys=keys))
         base = key.split(".", 1)[0]
         for k, value in expected.items():
             self.whole[f"{base}.{k}"] = expected
@@ -258,47 +289,55 @@ class _Checker:
     def _compare_number(self, key, answer, expected):
         __tracebackhide__ = True
         if isinstance(answer, np.ndarray) and answer.size == 1:
-            self._fail(key, f"{key} must be a Python float, got a numpy array of shape "
-                            f"{answer.shape}: convert it with float(...).")
+            self._fail(key, _("{key} must be a Python float, got a numpy array of shape "
+                              "{shape}: convert it with float(...).").format(
+                key=key, shape=answer.shape))
         if isinstance(answer, np.ndarray):
-            self._fail(key, f"{key} must be one number, a Python float, but it is an array of "
-                            f"shape {answer.shape}: reduce it to a single number.",
-                       answer, np.float64(expected))
+            self._fail(key, _("{key} must be one number, a Python float, but it is an array of "
+                              "shape {shape}: reduce it to a single number.").format(
+                key=key, shape=answer.shape), answer, np.float64(expected))
         number = (float, int, np.floating, np.integer)
         if not isinstance(answer, number) or isinstance(answer, bool):
-            self._fail(key, f"{key} must be a float, got {type(answer).__name__}.")
+            self._fail(key, _("{key} must be a float, got {type}.").format(
+                key=key, type=type(answer).__name__))
         if not np.isfinite(answer):
-            self._fail(key, f"{key} is {answer}, not a finite number.", np.float64(answer),
-                       np.float64(expected))
+            self._fail(key, _("{key} is {value}, not a finite number.").format(
+                key=key, value=answer), np.float64(answer), np.float64(expected))
         if not close(np.float64(answer), np.float64(expected), self.rtol, self.atol):
-            self._fail(key, f"{key} = {answer!r} but expected {expected!r}.",
-                       np.float64(answer), np.float64(expected))
+            self._fail(key, _("{key} = {value} but expected {expected}.").format(
+                key=key, value=repr(answer), expected=repr(expected)),
+                np.float64(answer), np.float64(expected))
 
     def _compare_array(self, key, answer, expected):
         __tracebackhide__ = True
         symbols = _symbols_of(key, expected)
         label = OUTPUTS[key][0] if key in OUTPUTS else key
         if isinstance(answer, np.matrix):
-            self._fail(key, f"{label} is an np.matrix: the course uses plain 2-D numpy arrays "
-                            "(np.matrix changes what * and indexing mean). Build it with "
-                            "np.array or products of arrays, not np.matrix.")
+            self._fail(key, _("{label} is an np.matrix: the course uses plain 2-D numpy arrays "
+                              "(np.matrix changes what * and indexing mean). Build it with "
+                              "np.array or products of arrays, not np.matrix.").format(
+                label=label))
         if not isinstance(answer, np.ndarray):
-            self._fail(key, f"{label} must be a numpy array, got {type(answer).__name__}.")
+            self._fail(key, _("{label} must be a numpy array, got {type}.").format(
+                label=label, type=type(answer).__name__))
         if answer.dtype != np.float64:
-            self._fail(key, f"{label} must hold float64 numbers, got dtype {answer.dtype}.",
-                       answer, expected)
+            self._fail(key, _("{label} must hold float64 numbers, got dtype {dtype}.").format(
+                label=label, dtype=answer.dtype), answer, expected)
         if answer.shape != expected.shape:
             want = shape_in_symbols(symbols, self.dims) if symbols else str(expected.shape)
-            self._fail(key, f"{label} has the wrong shape: expected {want}, got {answer.shape}.",
+            self._fail(key, _("{label} has the wrong shape: expected {expected}, got {got}."
+                              ).format(label=label, expected=want, got=answer.shape),
                        answer, expected)
         if not np.all(np.isfinite(answer)):
-            self._fail(key, f"{label} contains NaN or inf.", answer, expected)
+            self._fail(key, _("{label} contains NaN or inf.").format(label=label),
+                       answer, expected)
         if not close(answer, expected, self.rtol, self.atol):
             worst = np.unravel_index(np.argmax(np.abs(answer - expected)), expected.shape)
             worst = tuple(int(i) for i in worst)
-            self._fail(key, f"{label} has the right shape but wrong values (at entry {worst}: "
-                            f"expected {expected[worst] + 0.0:.6g}, "
-                            f"got {answer[worst] + 0.0:.6g}).",
-                       answer, expected,
-                       otherwise="It matches none of the common mistakes: redo the derivation "
-                                 "step by step and compare each factor with a numerical gradient.")
+            self._fail(key, _("{label} has the right shape but wrong values (at entry {entry}: "
+                              "expected {expected}, got {got}).").format(
+                label=label, entry=worst, expected=f"{expected[worst] + 0.0:.6g}",
+                got=f"{answer[worst] + 0.0:.6g}"),
+                answer, expected,
+                otherwise=_("It matches none of the common mistakes: redo the derivation step "
+                            "by step and compare each factor with a numerical gradient."))

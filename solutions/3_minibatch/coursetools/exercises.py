@@ -1,0 +1,1 @@
+../../../autograder/coursetools/exercises.py

@@ -1,0 +1,1 @@
+../../../autograder/coursetools/i18n.py
