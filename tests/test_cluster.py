@@ -69,14 +69,22 @@ def grading_now():
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory, postgres, client):
+def collected(tmp_path_factory):
+    """A course with the sample class collected, not graded."""
+    folder = tmp_path_factory.mktemp("collected")
+    course = make_course(folder / "course", [ASSIGNMENT])
+    write_class(course, folder / "incoming")
+    collect(course, ASSIGNMENT, folder / "incoming")
+    return course
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory, collected, postgres, client):
     """The sample class graded by the local pool into SQLite, then by the cluster into
     PostgreSQL with a worker killed mid-run; both exported."""
     folder = tmp_path_factory.mktemp("cluster")
-    local = make_course(folder / "local", [ASSIGNMENT])
-    write_class(local, folder / "incoming")
-    collect(local, ASSIGNMENT, folder / "incoming")
-    shutil.copytree(local.root, folder / "cluster")
+    local = Course(shutil.copytree(collected.root, folder / "local"))
+    shutil.copytree(collected.root, folder / "cluster")
     add_roster(local, [NO_SHOW])
     grade(local, ASSIGNMENT, jobs=2, progress=False)
     with pytest.MonkeyPatch.context() as patch:
@@ -169,8 +177,8 @@ class DiesOn(WorkerPlugin):
             os._exit(1)
 
 
-def test_a_submission_that_kills_its_workers_fails_alone(both, client, tmp_path):
-    course = Course(shutil.copytree(both["local"].root, tmp_path / "course"))
+def test_a_submission_that_kills_its_workers_fails_alone(collected, client, tmp_path):
+    course = Course(shutil.copytree(collected.root, tmp_path / "course"))
     for student in ("ann", "crasher"):
         course.submitted(student, ASSIGNMENT).mkdir(parents=True)
     client.register_plugin(DiesOn("crasher"))
@@ -197,11 +205,11 @@ def test_a_worker_that_cannot_see_the_course_fails_its_submissions_with_the_reas
          f"{tmp_path}/elsewhere is not a course directory: no nbgrader_config.py there")]
 
 
-def test_an_unreachable_scheduler_is_one_line_and_status_2(both, monkeypatch, capsys):
+def test_an_unreachable_scheduler_is_one_line_and_status_2(collected, monkeypatch, capsys):
     monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1)
     address = f"tcp://127.0.0.1:{free_port()}"
     with pytest.raises(SystemExit) as stop:
-        cli.main(["grade", "--course", str(both["local"].root), ASSIGNMENT,
+        cli.main(["grade", "--course", str(collected.root), ASSIGNMENT,
                   "--scheduler", address])
     assert stop.value.code == 2
     error = capsys.readouterr().err.strip()
@@ -209,10 +217,11 @@ def test_an_unreachable_scheduler_is_one_line_and_status_2(both, monkeypatch, ca
     assert "\n" not in error
 
 
-def test_an_unreachable_database_is_named_without_its_password(both, monkeypatch, capsys):
+def test_an_unreachable_database_is_named_without_its_password(collected, monkeypatch,
+                                                                capsys):
     port = free_port()
     monkeypatch.setenv(database.VARIABLE, f"postgresql://grader:{PASSWORD}@127.0.0.1:{port}/gb")
-    assert cli.main(["export", "--course", str(both["local"].root)]) == 2
+    assert cli.main(["export", "--course", str(collected.root)]) == 2
     error = capsys.readouterr().err
     assert error.startswith(f"autograder export: cannot open the gradebook "
                             f"postgresql://grader:***@127.0.0.1:{port}/gb (from "
