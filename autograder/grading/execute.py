@@ -155,10 +155,10 @@ class SandboxedExecute(Execute):
                         cell.outputs.append(_error(error.get("ename"), error.get("evalue"),
                                                    error.get("traceback")))
             except TimedOut as error:
-                message = str(error) if isinstance(error, BudgetExceeded) else \
-                    self._timeout_message(label)
-                cell.outputs = [_error(TimedOut.ename, f"{label}: {message}"
-                                       if isinstance(error, BudgetExceeded) else message)]
+                message = _("{label}: the submission used its whole time budget of {seconds} s"
+                            ).format(label=label, seconds=f"{self.time_budget:g}") \
+                    if isinstance(error, BudgetExceeded) else self._timeout_message(label)
+                cell.outputs = [_error(TimedOut.ename, message)]
             except StudentProcessError as error:
                 cell.outputs = [_error(StudentProcessError.ename, _(
                     "{error}: the cells before this one were run again in a new process and "

@@ -325,7 +325,7 @@ PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{assignment}: {title}</title>
+<title>{heading}</title>
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; line-height: 1.5;
        max-width: 46em; margin: 2em auto; padding: 0 1em; color: #222; }}
@@ -336,7 +336,7 @@ dt {{ font-weight: bold; margin-top: 0.8em; }}
 </style>
 </head>
 <body>
-<h1>{assignment}: {title}</h1>
+<h1>{heading}</h1>
 <div class="status" id="status">
 <dl>
 <dt>{student_label}</dt><dd id="student">{student}</dd>
@@ -358,7 +358,9 @@ def status_page(student, assignment, notebook, status, detail):
     title, todo = NOT_GRADED.get(status, OTHER)
     values = {"student": student, "assignment": assignment, "notebook": notebook,
               "status": status_name(status), "detail": detail or _("(no detail)"),
-              "title": _(title), "todo": _(todo).format(notebook=notebook),
+              "heading": _("{assignment}: {title}").format(assignment=assignment,
+                                                           title=_(title)),
+              "todo": _(todo).format(notebook=notebook),
               "lang": HTML_LANGUAGES.get(current_language(), "en"),
               "student_label": _("Student"), "notebook_label": _("Notebook"),
               "status_label": _("Grading status"), "detail_label": _("What happened"),

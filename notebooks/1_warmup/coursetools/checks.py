@@ -47,7 +47,8 @@ def check(function, args, expected, name=None, rtol=1e-6, atol=1e-9, steps=None)
     except CheckFailure as failure:
         if not steps:
             raise
-        raise CheckFailure(f"{failure} {_blame_steps(name, steps, rtol, atol)}") from None
+        raise CheckFailure(_("{failure} {steps}").format(
+            failure=failure, steps=_blame_steps(name, steps, rtol, atol))) from None
     if isinstance(expected, np.ndarray):
         symbols = _symbols_of(name, expected)
         shape = shape_in_symbols(symbols, dims) if symbols else str(expected.shape)
@@ -89,7 +90,8 @@ def check_numerical_gradient_on(function, problems, label=CASE, rtol=1e-6, atol=
                               otherwise=_("Restore every entry of x after perturbing it."))
             checker.compare(name, copy.deepcopy(answer), expected)
         except CheckFailure as failure:
-            raise CheckFailure(f"{where}: {failure}") from None
+            raise CheckFailure(_("{name}: {message}").format(name=where, message=failure)) \
+                from None
         finally:
             x[...] = before
     return _("✓ {name}: all {count} {label}s correct.").format(name=name, count=len(problems),
@@ -243,7 +245,7 @@ class _Checker:
                 message=message, mistake=_(mistake.name), diagnosis=diagnosis)
         elif otherwise:
             message = f"{message} {otherwise}"
-        raise CheckFailure(f"{self.name}: {message}")
+        raise CheckFailure(_("{name}: {message}").format(name=self.name, message=message))
 
     def _symbol(self, key):
         if key in OUTPUTS:
