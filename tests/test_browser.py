@@ -535,3 +535,44 @@ def test_instructor_formgrader_lists_assignments(browser, screenshots, tmp_path)
             steps.check(listed == assignments,
                         f"the formgrader lists {listed}, the course has {assignments}")
         page.close()
+
+
+def test_chinese_student_sees_the_mistake_in_chinese(browser, screenshots, tmp_path):
+    """The Chinese release (notebooks-zh/, `autograder release --lang zh`): a transposed
+    dJ_dU is named in Chinese by its test cell and by Validate."""
+    release = ROOT / "notebooks-zh"
+    if not (release / NB_PATH).exists():
+        pytest.skip("notebooks-zh/ is not built: run `autograder release --lang zh`")
+    source = json.loads((ROOT / "solutions" / NB_PATH).read_text())
+    course = tmp_path / "student-zh"
+    shutil.copytree(release, course, symlinks=False, ignore_dangling_symlinks=True,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    notebook = answered(json.loads((course / NB_PATH).read_text()), source)
+    name, wrong = planted_mistake(source)
+    for cell in notebook["cells"]:
+        if _nbgrader(cell).get("grade_id") == name:
+            cell["source"] = wrong
+    (course / NB_PATH).write_text(json.dumps(notebook, indent=1, ensure_ascii=False))
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"c.Exchange.root = {str(tmp_path / 'exchange')!r}\n"
+        'c.CourseDirectory.course_id = "backprop"\n')
+
+    with jupyter_lab(course, tmp_path / "student-zh-home") as (url, token):
+        page = browser.new_page()
+        steps = Steps(page, screenshots, "student_zh_")
+        with steps.failure_shot():
+            open_lab(page, url, token, NB_PATH)
+            run_all(page)
+            test_id = f"test_{name}"
+            scroll_to(page, test_id)
+            steps.shot(f"mistake_{name}")
+            held = {c["nbgrader"].get("grade_id"): c for c in cells(page)}
+            message = output_text(held[test_id]["outputs"])
+            steps.check("可能的错误——转置" in message,
+                        f"the test of {name} does not name the transpose in Chinese:\n"
+                        f"{message[-2000:]}")
+            text = validate(page, steps, "validate_failure")
+            steps.check("转置" in text and name in text,
+                        f"Validate does not name the transpose in Chinese: {text[:2000]}")
+        page.close()
