@@ -11,6 +11,7 @@ messages and the feedback pages, in autograder/locale/). For each: the template
 """
 
 import io
+import re
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -27,6 +28,7 @@ DOMAINS = {
     "autograder": (PACKAGE / "locale", ("grading/execute.py", "grading/feedback.py")),
 }
 WIDTH = 100
+DATES = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\n', re.M)
 
 
 def sources(domain):
@@ -59,6 +61,17 @@ def po_text(catalog):
     return buffer.getvalue().decode("utf-8")
 
 
+def without_dates(text):
+    """.po text without the header's dates, which change at every extraction."""
+    return DATES.sub("", text)
+
+
+def _write(path, text):
+    """Write text to path unless the file says the same but for its dates."""
+    if not path.exists() or without_dates(path.read_text(encoding="utf-8")) != without_dates(text):
+        path.write_text(text, encoding="utf-8")
+
+
 def read_catalogue(path, language=None):
     with open(path, "rb") as file:
         return read_po(file, locale=language)
@@ -76,7 +89,7 @@ def update(domain):
     Return {language: number of messages still to translate}."""
     template = extract(domain)
     template_path(domain).parent.mkdir(parents=True, exist_ok=True)
-    template_path(domain).write_text(po_text(template), encoding="utf-8")
+    _write(template_path(domain), po_text(template))
     left = {}
     for language in TRANSLATED:
         path = catalogue_path(domain, language)
@@ -84,7 +97,8 @@ def update(domain):
             Catalog(locale=language, domain=domain, project="autograder")
         catalog.update(template)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(po_text(catalog), encoding="utf-8")
+        _write(path, po_text(catalog))
+        catalog = read_catalogue(path, language)  # as written
         path.with_suffix(".mo").write_bytes(compiled(catalog))
         left[language] = sum(1 for m in catalog if m.id and (not m.string or m.fuzzy))
     return left
