@@ -31,6 +31,20 @@ WIDTH = 100
 DATES = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\n', re.M)
 
 
+def described(catalog, domain, language=None):
+    """catalog with the course's header (instead of Babel's placeholders)."""
+    catalog.project, catalog.version = "backprop course", "1"
+    catalog.copyright_holder = catalog.last_translator = "the course's authors"
+    catalog.msgid_bugs_address = "the course's instructors"
+    catalog.header_comment = (f"# Messages of the course ({domain}), "
+                              + (f"in {language}." if language else "extracted from the code.")
+                              + "\n# Made and compiled by autograder/messages.py.")
+    if language:
+        catalog.language_team = language
+    catalog.fuzzy = False
+    return catalog
+
+
 def sources(domain):
     """The files of the package whose messages belong to domain, in a fixed order."""
     return [path for pattern in DOMAINS[domain][1] for path in sorted(PACKAGE.glob(pattern))]
@@ -38,7 +52,7 @@ def sources(domain):
 
 def extract(domain):
     """The template catalogue of domain: every marked message of its sources."""
-    catalog = Catalog(project="autograder", domain=domain, charset="utf-8")
+    catalog = described(Catalog(domain=domain, charset="utf-8"), domain)
     for path in sources(domain):
         where = path.relative_to(ROOT).as_posix()
         for _line, message, _comments, _context in extract_from_file("python", path):
@@ -94,8 +108,9 @@ def update(domain):
     for language in TRANSLATED:
         path = catalogue_path(domain, language)
         catalog = read_catalogue(path, language) if path.exists() else \
-            Catalog(locale=language, domain=domain, project="autograder")
+            Catalog(locale=language, domain=domain)
         catalog.update(template)
+        described(catalog, domain, language)
         path.parent.mkdir(parents=True, exist_ok=True)
         _write(path, po_text(catalog))
         catalog = read_catalogue(path, language)  # as written
