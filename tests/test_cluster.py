@@ -8,6 +8,7 @@ the same points, statuses and flags; then every command reads the PostgreSQL gra
 
 import csv
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -203,6 +204,19 @@ def test_a_worker_that_cannot_see_the_course_fails_its_submissions_with_the_reas
     assert [(o.student, o.status, o.detail) for o in outcomes] == [
         ("ann", "autograde failed", f"grading failed on the worker: FileNotFoundError: "
          f"{tmp_path}/elsewhere is not a course directory: no nbgrader_config.py there")]
+
+
+def test_the_command_line_grades_on_a_local_cluster_and_says_where(collected, tmp_path,
+                                                                   capsys):
+    course = Course(shutil.copytree(collected.root, tmp_path / "course"))
+    assert cli.main(["grade", "--course", str(course.root), ASSIGNMENT, "--cluster", "local",
+                     "-j", "1", "--student", "blank"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("sandbox: ")
+    assert re.fullmatch(r"Dask cluster at tcp://127\.0\.0\.1:\d+: 1 worker\(s\); dashboard "
+                        r"http://127\.0\.0\.1:\d+/status", lines[1]), lines[1]
+    assert lines[2:] == ["blank: blank — nothing answered: every answer cell is as released",
+                         "2_backprop: 1 blank"]
 
 
 def test_an_unreachable_scheduler_is_one_line_and_status_2(collected, monkeypatch, capsys):
