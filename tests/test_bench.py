@@ -307,6 +307,8 @@ def test_the_cluster_figure_sets_dask_workers_next_to_the_local_pool(two_workers
         pytest.approx(10.5 / two_workers_wall)
     assert summary["efficiency (speed-up / 2)"] == pytest.approx(10.5 / two_workers_wall / 2)
     assert summary["meets the goal"] is meets
+    assert summary["Dask efficiency on cores of their own (busy workers: 2 / (2 x 1))"] == \
+        pytest.approx(10.5 / two_workers_wall / 2)  # every worker second the same here
     assert summary["same statuses and points in every run"] is True
 
 
