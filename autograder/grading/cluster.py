@@ -59,7 +59,7 @@ def local(workers, dashboard=":8787"):
         try:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=dashboard)
-        except OSError as error:
+        except (OSError, RuntimeError) as error:  # a port, or a worker that did not start
             raise ClusterError(f"cannot start a local Dask cluster: {error}") from None
         with cluster, Client(cluster) as client:
             yield client
