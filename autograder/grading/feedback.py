@@ -86,6 +86,7 @@ STATUS_NAMES = {
     MISSING: N_("missing notebook"), FAILED: N_("autograde failed"),
     NOT_SUBMITTED: N_("not submitted"),
 }
+HTML_LANGUAGES = {"en": "en", "zh": "zh-CN"}  # the pages' lang attribute
 
 
 def status_name(status):
@@ -133,9 +134,10 @@ def feedback_config(course, assignment, statuses):
     MathJax."""
     name = f"{course.notebook_name(assignment)}.ipynb"
     names = {}
-    for edition in LANGUAGES:
+    for edition in LANGUAGES:  # the exercises' titles: from the edition's release
         notebook = course.release(assignment, edition) / name
-        notebook = notebook if notebook.exists() else course.source(assignment) / name
+        if edition == "en" or not notebook.exists():
+            notebook = course.source(assignment) / name
         with language(edition):
             names[edition] = cell_names(notebook) if notebook.exists() else {}
     return {
@@ -236,8 +238,6 @@ class FeedbackNotes(Preprocessor):
                                      "language": HTML_LANGUAGES.get(edition, "en")}
         return nb, resources
 
-
-HTML_LANGUAGES = {"en": "en", "zh": "zh-CN"}
 
 
 def template_texts():
