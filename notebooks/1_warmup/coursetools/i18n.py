@@ -52,11 +52,6 @@ def current_language():
     return _current.get() or EDITION
 
 
-def use_language(language):
-    """Make every message from now on (in this context) come in language."""
-    _current.set(supported(language))
-
-
 @contextmanager
 def language(name):
     """Messages in language name inside the block, as before after it."""
