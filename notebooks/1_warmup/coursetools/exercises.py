@@ -85,9 +85,8 @@ def graded_only_with_right_steps(steps, check_step):
             check_step(function, name)
         except CheckFailure as failure:
             raise CheckFailure(_("the held-out accuracy is graded only when {steps} are right, "
-                                 "and {name} is not.").format(steps=_(" and ").join(steps),
-                                                              name=name)
-                               + f" {failure}") from None
+                                 "and {name} is not. {failure}").format(
+                steps=_(" and ").join(steps), name=name, failure=failure)) from None
 
 
 def check_accuracy(namespace, X_test, labels_test, name="digits_params", threshold=0.93):
