@@ -63,7 +63,7 @@ def kill_a_worker_once_it_has_finished_a_task(client, done):
 
 
 def grading_now():
-    """Whether this worker process is grading a submission (on a worker)."""
+    """Whether the worker process this runs in is grading a submission now."""
     from autograder.grading import grade
 
     return grade._one_at_a_time.locked()
