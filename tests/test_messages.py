@@ -26,6 +26,7 @@ from autograder.coursetools import (
 )
 from autograder.coursetools.i18n import language, translation
 from autograder.demo import make_course
+from autograder.grading import report as class_report
 from autograder.grading.feedback import feedback
 from autograder.grading.grade import grade
 from autograder.sample_class import ASSIGNMENT, Student, notebook_of, solution_code, wrong
@@ -211,3 +212,10 @@ def test_an_english_submission_in_the_same_class_stays_english(graded):
     page = (course.feedback("kim", ASSIGNMENT) / "backprop.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Score:" in page
     assert not any(text in page for text in ("得分", "转置", "可能的错误"))
+
+
+def test_the_class_report_counts_a_chinese_diagnosis_under_its_english_name(graded):
+    course, _ = graded
+    mistakes = class_report.diagnosed_mistakes(course, ASSIGNMENT, ["li", "kim"])
+    assert mistakes[("test_dJ_dU", "transposed")] == ["li", "kim"]
+    assert not [name for _, name in mistakes if re.search(r"[\u4e00-\u9fff]", name)]

@@ -1,14 +1,16 @@
 """The class report: score distribution, pass rate per exercise, and the diagnosed mistakes.
 
 The mistakes are read from the autograded notebooks: every failing test prints the
-catalogue's diagnosis ("Likely mistake — <name>: ..."), so counting those lines over the
-class shows which misconceptions are most common, and on which step.
+catalogue's diagnosis ("Likely mistake — <name>: ...", or its Chinese in the Chinese edition,
+counted under the English name), so counting those lines over the class shows which
+misconceptions are most common, and on which step.
 """
 
 import html
 import re
 import statistics
 from collections import Counter, defaultdict
+from functools import cache
 
 import matplotlib
 
@@ -16,9 +18,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 
+from ..coursetools.i18n import translation  # noqa: E402
+from ..coursetools.mistakes import MISTAKES  # noqa: E402
 from .export import SCORED, grade_ids, max_points  # noqa: E402
 
-MISTAKE = re.compile(r"Likely mistake — ([^:]+):")
+# A diagnosis in a feedback message, in English or in the Chinese edition's words.
+MISTAKE = re.compile(r"Likely mistake — ([^:]+):|可能的错误——([^：]+)：")
+SHAPES = "shapes that do not line up"  # a diagnosis of the checks, not a catalogue entry
+
+
+@cache
+def english_names():
+    """{the name of a mistake in any edition: its English name}."""
+    chinese = translation("zh")
+    return {chinese.gettext(name): name for name in {m.name for m in MISTAKES} | {SHAPES}}
 
 
 def diagnosed_mistakes(course, assignment, students):
@@ -32,7 +45,9 @@ def diagnosed_mistakes(course, assignment, students):
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
             text = "\n".join(o.get("evalue", "") + o.get("text", "")
                              for o in cell.get("outputs", []))
-            for name in dict.fromkeys(MISTAKE.findall(text)):
+            names = (english_names().get(name, name) for pair in MISTAKE.findall(text)
+                     for name in pair if name)
+            for name in dict.fromkeys(names):
                 found[(grade_id, name)].append(student)
     return dict(found)
 
