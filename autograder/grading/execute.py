@@ -178,7 +178,7 @@ class SandboxedExecute(Execute):
         namespace = CellNamespace(process, TRUSTED, plan.student_names, self.timeout)
         printed, failure = run_test(visible, namespace, plan.test_folder)
         if failure is None and hidden is not None:
-            _, hidden_failure = run_test(hidden, namespace, plan.test_folder)
+            hidden_failure = run_test(hidden, namespace, plan.test_folder)[1]
             if hidden_failure is not None:
                 name, message = hidden_failure
                 message = message if name == "CheckFailure" else f"{name}: {message}"
