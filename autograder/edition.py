@@ -18,6 +18,8 @@ import nbformat
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from .coursetools.i18n import supported
+
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 LANGUAGES = {"zh": "中文"}
@@ -75,15 +77,20 @@ def code_texts(source):
     return sorted(found)
 
 
+def cell_texts(cell):
+    """[(start, end, text)] of the texts a student reads in a cell: a markdown cell whole, the
+    comments and docstrings of a code cell (none in a graded test)."""
+    if cell.cell_type == "markdown":
+        return [(0, len(cell.source), cell.source)] if cell.source.strip() else []
+    if cell.cell_type == "code" and not _graded_test(cell):
+        return code_texts(cell.source)
+    return []
+
+
 def texts(notebook):
     """[(cell index, text)] of every text a student reads in the notebook, in order."""
-    found = []
-    for index, cell in enumerate(notebook.cells):
-        if cell.cell_type == "markdown" and cell.source.strip():
-            found.append((index, cell.source))
-        elif cell.cell_type == "code" and not _graded_test(cell):
-            found.extend((index, text) for _, _, text in code_texts(cell.source))
-    return found
+    return [(index, text) for index, cell in enumerate(notebook.cells)
+            for _, _, text in cell_texts(cell)]
 
 
 def translate(notebook, catalog, language):
@@ -98,13 +105,10 @@ def translate(notebook, catalog, language):
             f"{len(missing)} text(s) have no {LANGUAGES[language]} translation, first: "
             + repr(missing[0][:120]))
     for cell in notebook.cells:
-        if cell.cell_type == "markdown" and cell.source.strip():
-            cell.source = _translation(catalog, cell.source)
-        elif cell.cell_type == "code" and not _graded_test(cell):
-            source = cell.source
-            for start, end, text in reversed(code_texts(source)):
-                source = source[:start] + _translation(catalog, text) + source[end:]
-            cell.source = source
+        source = cell.source
+        for start, end, text in reversed(cell_texts(cell)):
+            source = source[:start] + _translation(catalog, text) + source[end:]
+        cell.source = source
     notebook.metadata["autograder"] = {"language": language}
     return notebook
 
@@ -150,8 +154,7 @@ def update_catalogue(language, assignment, notebook, root=ROOT):
 def edition_of(notebook):
     """The language of a notebook's edition: its metadata's, English when it has none."""
     settings = notebook.metadata.get("autograder")
-    language = settings.get("language") if isinstance(settings, dict) else None
-    return language if language in LANGUAGES else "en"
+    return supported(settings.get("language") if isinstance(settings, dict) else None)
 
 
 def formulas(text):
