@@ -54,8 +54,13 @@ def release(root=ROOT, assignments=None):
     prepare(root, assignments)
     for name in assignments or ASSIGNMENTS:
         print(f"releasing {name} ...", flush=True)
-        subprocess.run(["nbgrader", "generate_assignment", name, "--force", "--log-level=WARN"],
-                       cwd=root, env=venv_env(), check=True)
+        _generate(root, name)
+
+
+def _generate(root, name, *settings):
+    """nbgrader generate_assignment for assignment name, with extra settings (--Key=value)."""
+    subprocess.run(["nbgrader", "generate_assignment", name, "--force", "--log-level=WARN",
+                    *settings], cwd=root, env=venv_env(), check=True)
 
 
 def release_edition(language, root=ROOT, assignments=None):
@@ -71,12 +76,9 @@ def release_edition(language, root=ROOT, assignments=None):
             translated_source(language, name, source / name, root)
         for name in names:
             print(f"releasing {name} in {edition.LANGUAGES[language]} ...", flush=True)
-            subprocess.run(["nbgrader", "generate_assignment", name, "--force",
-                            "--log-level=WARN",
-                            f"--CourseDirectory.source_directory={source}",
-                            f"--CourseDirectory.release_directory=notebooks-{language}",
-                            f"--CourseDirectory.db_url=sqlite:///{scratch}/gradebook.db"],
-                           cwd=root, env=venv_env(), check=True)
+            _generate(root, name, f"--CourseDirectory.source_directory={source}",
+                      f"--CourseDirectory.release_directory=notebooks-{language}",
+                      f"--CourseDirectory.db_url=sqlite:///{scratch}/gradebook.db")
 
 
 def translated_source(language, name, target, root=ROOT):
