@@ -219,3 +219,9 @@ def test_the_class_report_counts_a_chinese_diagnosis_under_its_english_name(grad
     mistakes = class_report.diagnosed_mistakes(course, ASSIGNMENT, ["li", "kim"])
     assert mistakes[("test_dJ_dU", "transposed")] == ["li", "kim"]
     assert not [name for _, name in mistakes if re.search(r"[\u4e00-\u9fff]", name)]
+
+
+def test_the_class_report_knows_the_chinese_name_of_every_diagnosis():
+    names = class_report.english_names()
+    assert names["形状对不上"] == "shapes that do not line up"
+    assert names["转置"] == "transposed"

@@ -18,13 +18,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 
+from ..coursetools.checks import SHAPES  # noqa: E402
 from ..coursetools.i18n import translation  # noqa: E402
 from ..coursetools.mistakes import MISTAKES  # noqa: E402
 from .export import SCORED, grade_ids, max_points  # noqa: E402
 
 # A diagnosis in a feedback message, in English or in the Chinese edition's words.
 MISTAKE = re.compile(r"Likely mistake — ([^:]+):|可能的错误——([^：]+)：")
-SHAPES = "shapes that do not line up"  # a diagnosis of the checks, not a catalogue entry
 
 
 @cache

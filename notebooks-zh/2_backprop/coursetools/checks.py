@@ -143,8 +143,8 @@ def _call(function, name, args):
             raise CheckFailure(_("{name} modified one of its inputs in place ({error}). "
                                  "{advice}").format(name=name, error=error,
                                                     advice=_in_place_advice(args))) from None
-        raise CheckFailure(_("{name} raised {error}").format(name=name, error=_describe(error))
-                           + _shape_hint(error, args)) from None
+        raised = _("{name} raised {error}").format(name=name, error=_describe(error))
+        raise CheckFailure(_with_shape_hint(raised, error, args)) from None
     except Exception as error:
         raise CheckFailure(_("{name} raised {error}").format(
             name=name, error=_describe(error))) from None
@@ -158,23 +158,31 @@ def _in_place_advice(args):
 
 
 SHAPE_ERRORS = ("matmul", "not aligned", "could not be broadcast", "shapes")
+SHAPES = N_("shapes that do not line up")  # a diagnosis of errors, beside the catalogue's
 
 
-def _shape_hint(error, args):
-    """For an error about shapes: the inputs' shapes in symbols, to line the factors up."""
+def _with_likely_mistake(message, mistake, diagnosis):
+    """message followed by the name of the likely mistake and what to do about it."""
+    return _("{message} Likely mistake — {mistake}: {diagnosis}").format(
+        message=message, mistake=_(mistake), diagnosis=diagnosis)
+
+
+def _with_shape_hint(message, error, args):
+    """For an error about shapes, message with the inputs' shapes in symbols, to line the
+    factors up; otherwise message as it is."""
     if not any(word in str(error) for word in SHAPE_ERRORS):
-        return ""
+        return message
     dims = dims_of({k: v for k, v in args.items() if isinstance(v, np.ndarray)})
     shapes = [f"{k} {shape_in_symbols(VARIABLE_SHAPES[k], dims)}" for k, v in args.items()
               if isinstance(v, np.ndarray) and k in VARIABLE_SHAPES]
     if shapes:
-        return " " + _("Likely mistake — shapes that do not line up: in a matrix product the "
-                       "inner sizes must agree, and an elementwise product needs equal shapes. "
-                       "Write the shape under each factor (the inputs: {shapes}).").format(
-            shapes=", ".join(shapes))
-    return " " + _("Likely mistake — shapes that do not line up: in a matrix product the inner "
-                   "sizes must agree, and an elementwise product needs equal shapes. Write the "
-                   "shape under each factor.")
+        diagnosis = _("in a matrix product the inner sizes must agree, and an elementwise "
+                      "product needs equal shapes. Write the shape under each factor (the "
+                      "inputs: {shapes}).").format(shapes=", ".join(shapes))
+    else:
+        diagnosis = _("in a matrix product the inner sizes must agree, and an elementwise "
+                      "product needs equal shapes. Write the shape under each factor.")
+    return _with_likely_mistake(message, SHAPES, diagnosis)
 
 
 def _describe(error):
@@ -241,8 +249,7 @@ class _Checker:
             diagnosis = _(mistake.message).format(
                 symbol=self._symbol(key), got_shape=np.shape(answer),
                 expected_shape=np.shape(expected), **fields)
-            message = _("{message} Likely mistake — {mistake}: {diagnosis}").format(
-                message=message, mistake=_(mistake.name), diagnosis=diagnosis)
+            message = _with_likely_mistake(message, mistake.name, diagnosis)
         elif otherwise:
             message = f"{message} {otherwise}"
         raise CheckFailure(_("{name}: {message}").format(name=self.name, message=message))
